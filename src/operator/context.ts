@@ -1,0 +1,67 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Budget } from "../engine/budget.js";
+import type { AnyOperator } from "./operator.js";
+
+/**
+ * A hook that sees every operator call made while it is installed (the JIT's tracer and
+ * speculation use it). Returning a promise answers the call instead of running it.
+ */
+export interface CallInterceptor {
+  intercept(call: InterceptedCall): Promise<unknown> | undefined;
+}
+
+export interface InterceptedCall {
+  readonly operator: AnyOperator;
+  readonly input: unknown;
+  /** The operator whose `forward` made this call; undefined for a root call. */
+  readonly parent: AnyOperator | undefined;
+  readonly path: string;
+  /** Runs the call for real (validation, budget, forward), bypassing this interceptor. */
+  readonly run: () => Promise<unknown>;
+}
+
+/** Receives the time leaf calls spent waiting for a budget slot. */
+export interface WaitMeter {
+  waited(ms: number): void;
+}
+
+/** What `forward` receives, and what child calls inherit through AsyncLocalStorage. */
+export interface CallContext {
+  readonly signal: AbortSignal;
+  /** Operator path from the root call: `pipeline/operators[1]/judge`. */
+  readonly path: string;
+  readonly budget: Budget;
+  /** The operator running; undefined in a scope opened outside any operator. */
+  readonly operator: AnyOperator | undefined;
+  readonly interceptor: CallInterceptor | undefined;
+  readonly meter: WaitMeter | undefined;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+const storage = new AsyncLocalStorage<CallContext>();
+
+export function currentContext(): CallContext | undefined {
+  return storage.getStore();
+}
+
+export function runInContext<T>(ctx: CallContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+/**
+ * Runs `fn` so that every operator call it makes sees a different budget, signal,
+ * interceptor or meter, keeping the rest of the current context.
+ */
+export function withScope<T>(scope: Partial<Omit<CallContext, "operator">>, fn: () => T): T {
+  const outer = storage.getStore();
+  const base: Omit<CallContext, "signal" | "budget"> & Partial<CallContext> = outer ?? {
+    operator: undefined,
+    path: "",
+    interceptor: undefined,
+    meter: undefined,
+  };
+  return storage.run({ ...base, ...scope } as CallContext, fn);
+}

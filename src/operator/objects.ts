@@ -1,0 +1,36 @@
+import { ValidationError } from "../engine/errors.js";
+
+export type PlainObject = Record<string, unknown>;
+
+export function isPlainObject(value: unknown): value is PlainObject {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Any non-null, non-array object: what Sequence and Parallel accept as input and output. */
+export function isRecord(value: unknown): value is PlainObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Shallow merge into a fresh object, later keys winning. Spread defines own properties, so a
+ * `__proto__` or `constructor` key is copied as data and never reaches a prototype.
+ */
+export function mergeObjects(objects: readonly PlainObject[]): PlainObject {
+  let merged: PlainObject = {};
+  for (const o of objects) merged = { ...merged, ...o };
+  return merged;
+}
+
+/** Throws a ValidationError naming `path` when `value` is not an object. */
+export function requireRecord(
+  value: unknown,
+  code: "not_an_object" | "step_returned_non_object",
+  path: string,
+  what: string,
+): PlainObject {
+  if (isRecord(value)) return value;
+  const got = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+  throw new ValidationError(code, { path, detail: `${what} must be an object, got ${got}` });
+}

@@ -1,0 +1,190 @@
+import { type Budget, getGlobalBudget } from "../engine/budget.js";
+import { ValidationError } from "../engine/errors.js";
+import { type Child, discoverChildren } from "./children.js";
+import {
+  type CallContext,
+  type CallOptions,
+  currentContext,
+  type InterceptedCall,
+  runInContext,
+} from "./context.js";
+import type { Effects } from "./effects.js";
+import { checkSchema, type Specification } from "./specification.js";
+
+/** Any operator, whatever its input and output types (used for children and collections). */
+export type AnyOperator = Operator<never, unknown>;
+
+/** The call signature every operator instance has: `await op(input, { signal })`. */
+export interface Operator<I, O> {
+  (input: I, options?: CallOptions): Promise<O>;
+}
+
+// Per-instance caches live outside the instance: the base constructor returns a function,
+// so fields it initialised on `this` would be lost.
+const childrenCache = new WeakMap<object, Child[]>();
+const childNames = new WeakMap<object, Map<object, string>>();
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * The base of every operator. Instances are callable; a call validates the input against
+ * the specification, runs `forward` in a context its child calls inherit, and validates
+ * the output. Leaf operators (no children) hold one slot of the concurrency budget while
+ * they run; composites hold none while they wait for their children.
+ *
+ * @example
+ * class Shout extends Operator<{ text: string }, { text: string }> {
+ *   override readonly effects = "pure";
+ *   forward(input: { text: string }) { return { text: input.text.toUpperCase() }; }
+ * }
+ * await new Shout()({ text: "hi" }); // { text: "HI" }
+ */
+// biome-ignore lint/suspicious/noRedeclare: declaration merging gives instances a call signature.
+export abstract class Operator<I, O> {
+  /** Used as the root of operator paths. @default the class name */
+  declare name: string;
+  /** @default "effectful" for user operators */
+  declare effects: Effects;
+  declare specification?: Specification;
+
+  constructor() {
+    // The instance *is* this function: subclass fields land on it once it is returned.
+    const call = (input: I, options?: CallOptions): Promise<O> => self.invoke(input, options);
+    const self = call as unknown as this;
+    Object.setPrototypeOf(call, new.target.prototype);
+    delete (call as { name?: string }).name;
+    delete (call as { length?: number }).length;
+    Object.defineProperty(call, "name", {
+      value: new.target.name,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+    // biome-ignore lint/correctness/noConstructorReturn: instances are callable by design.
+    return self;
+  }
+
+  /** The work of the operator. May be sync or async. */
+  abstract forward(input: I, ctx: CallContext): O | Promise<O>;
+
+  /** Operators held in own fields, found once on first use. */
+  children(): readonly Child[] {
+    let found = childrenCache.get(this);
+    if (!found) {
+      found = discoverChildren(this, isOperator);
+      childrenCache.set(this, found);
+    }
+    return found;
+  }
+
+  /** A leaf makes no operator calls of its own; it holds a budget slot while it runs. */
+  isLeaf(): boolean {
+    return this.children().length === 0;
+  }
+
+  /** Calls the operator; the same as `op(input, options)`. */
+  invoke(input: I, options?: CallOptions): Promise<O> {
+    const parent = currentContext();
+    const path = parent?.operator
+      ? `${parent.path}/${childName(parent.operator, this)}`
+      : this.name;
+    const interceptor = parent?.interceptor;
+    if (interceptor) {
+      const call: InterceptedCall = {
+        operator: this as unknown as AnyOperator,
+        input,
+        parent: parent.operator,
+        path,
+        run: () => this.execute(input, path, parent, options) as Promise<unknown>,
+      };
+      const answer = interceptor.intercept(call);
+      if (answer) return answer as Promise<O>;
+    }
+    return this.execute(input, path, parent, options);
+  }
+
+  private async execute(
+    input: I,
+    path: string,
+    parent: CallContext | undefined,
+    options: CallOptions | undefined,
+  ): Promise<O> {
+    const signal = options?.signal ?? parent?.signal ?? NEVER_ABORTED;
+    signal.throwIfAborted();
+    const spec = this.specification;
+    const checked = spec?.input
+      ? (checkSchema(spec.input, input, "invalid_input", path) as I)
+      : input;
+    const budget: Budget = parent?.budget ?? getGlobalBudget();
+    const leaf = this.isLeaf();
+    if (leaf) await acquireSlot(budget, signal, parent);
+    try {
+      const ctx: CallContext = {
+        signal,
+        path,
+        budget,
+        operator: this as unknown as AnyOperator,
+        interceptor: parent?.interceptor,
+        meter: parent?.meter,
+      };
+      const output = await runInContext(ctx, () => this.forward(checked, ctx));
+      return spec?.output
+        ? (checkSchema(spec.output, output, "invalid_output", path) as O)
+        : output;
+    } finally {
+      if (leaf) budget.release();
+    }
+  }
+}
+
+Object.defineProperty(Operator.prototype, "effects", {
+  value: "effectful",
+  writable: true,
+  configurable: true,
+});
+
+async function acquireSlot(
+  budget: Budget,
+  signal: AbortSignal,
+  parent: CallContext | undefined,
+): Promise<void> {
+  const wait = budget.acquire(signal);
+  if (!wait) return;
+  const startedAt = performance.now();
+  await wait;
+  parent?.meter?.waited(performance.now() - startedAt);
+}
+
+export function isOperator(value: unknown): value is AnyOperator {
+  return value instanceof Operator;
+}
+
+/** Throws a named error when something that should be an operator is not one. */
+export function assertOperator(value: unknown, where: string): asserts value is AnyOperator {
+  if (!isOperator(value)) {
+    const got = value === null ? "null" : typeof value;
+    throw new ValidationError("not_an_operator", {
+      path: where,
+      detail: `expected an Operator, got ${got}`,
+    });
+  }
+}
+
+/** The field name under which `parent` holds `child`, or the child's own name. */
+function childName(parent: AnyOperator, child: object): string {
+  let names = childNames.get(parent);
+  if (!names) {
+    names = new Map();
+    for (const c of parent.children()) if (!names.has(c.operator)) names.set(c.operator, c.name);
+    childNames.set(parent, names);
+  }
+  return names.get(child) ?? (child as { name: string }).name;
+}
+
+/** Calls an operator of unknown input type; the one place that widens the input. */
+export function callOperator(
+  op: AnyOperator,
+  input: unknown,
+  options?: CallOptions,
+): Promise<unknown> {
+  return (op as unknown as Operator<unknown, unknown>).invoke(input, options);
+}

@@ -1,0 +1,38 @@
+import type { z } from "zod";
+import { type ErrorCode, type Issue, ValidationError } from "../engine/errors.js";
+
+/** Zod schemas for an operator's input and output, checked on every call. */
+export interface Specification<I = unknown, O = unknown> {
+  input?: z.ZodType<I>;
+  output?: z.ZodType<O>;
+}
+
+/** Parses `value` with `schema`, throwing a ValidationError that names the operator path. */
+export function checkSchema<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  code: ErrorCode,
+  path: string,
+): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues: Issue[] = parsed.error.issues.map((issue) => ({
+    path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
+    message: issue.message,
+    code: issue.code,
+  }));
+  throw new ValidationError(code, { path, issues, cause: parsed.error });
+}
+
+/**
+ * The top-level keys a schema declares, when it is a plain (key-stripping) zod object.
+ * Such a schema proves which keys an operator reads or writes; anything else proves nothing.
+ */
+export function declaredKeys(schema: z.ZodType | undefined): string[] | undefined {
+  if (!schema) return undefined;
+  const def = (schema as unknown as { def?: { type?: string; shape?: object; catchall?: unknown } })
+    .def;
+  if (def?.type !== "object" || !def.shape) return undefined;
+  if (def.catchall !== undefined) return undefined;
+  return Object.keys(def.shape);
+}
