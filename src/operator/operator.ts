@@ -38,7 +38,7 @@ const NEVER_ABORTED = new AbortController().signal;
  * }
  * await new Shout()({ text: "hi" }); // { text: "HI" }
  */
-// biome-ignore lint/suspicious/noRedeclare: declaration merging gives instances a call signature.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the merge gives instances their call signature.
 export abstract class Operator<I, O> {
   /** Used as the root of operator paths. @default the class name */
   declare name: string;
