@@ -10,6 +10,9 @@
  * await pipeline({ value: 5 });       // { value: 11 }
  * await jit(pipeline)({ value: 5 });  // { value: 11 }, from a compiled plan
  */
+
+export { Budget } from "./engine/budget.js";
+export type { GlobalOptions } from "./engine/configure.js";
 export { configure } from "./engine/configure.js";
 export type { ErrorCode, Issue } from "./engine/errors.js";
 export {
@@ -20,8 +23,64 @@ export {
   TimeoutError,
   ValidationError,
 } from "./engine/errors.js";
+export { InlineOperator } from "./engine/inline.js";
+export type { NodeResult, NodeStatus } from "./engine/results.js";
+export type { JitExplanation } from "./jit/explain.js";
+export { explainJitSelection, getJitStats, jit, resetJit } from "./jit/jit.js";
+export { JitOperator } from "./jit/jit-operator.js";
+export type { JitMode, JitOptions } from "./jit/options.js";
+export type { Plan } from "./jit/plan.js";
+export { JitCache } from "./jit/plan-cache.js";
+export type { Selection } from "./jit/select.js";
+export { registerStrategy } from "./jit/select.js";
+export type { JitStats, NodeStats, Retrace } from "./jit/stats.js";
+export type { CompileRequest, Strategy, StrategyScore } from "./jit/strategy.js";
 export type { CallContext, CallOptions } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
 export type { AnyOperator } from "./operator/operator.js";
 export { callOperator, isOperator, Operator } from "./operator/operator.js";
 export type { Specification } from "./operator/specification.js";
+export type { BranchOptions } from "./operators/branch.js";
+export { BranchOperator } from "./operators/branch.js";
+export type { ContainerOptions } from "./operators/container.js";
+export { ContainerOperator } from "./operators/container.js";
+export type { Aggregate, EnsembleOptions } from "./operators/ensemble.js";
+export { EnsembleOperator } from "./operators/ensemble.js";
+export type { MapInput, MapOptions, MapOutput } from "./operators/map.js";
+export { MapOperator } from "./operators/map.js";
+export type { MapReduceOptions } from "./operators/map-reduce.js";
+export { MapReduceOperator, mapWithConcurrency } from "./operators/map-reduce.js";
+export type {
+  MostCommonInput,
+  MostCommonOptions,
+  MostCommonOutput,
+} from "./operators/most-common.js";
+export { MostCommonOperator, normalizeVote } from "./operators/most-common.js";
+export type { ParallelOptions } from "./operators/parallel.js";
+export { ParallelOperator } from "./operators/parallel.js";
+export type { Backoff, RetryOptions, RetryPolicy, RetryPolicyOptions } from "./operators/retry.js";
+export {
+  BACKOFFS,
+  backoffDelayMs,
+  RetryOperator,
+  retryPolicy,
+  runWithRetry,
+} from "./operators/retry.js";
+export type { SequenceOptions } from "./operators/sequence.js";
+export { SequenceOperator } from "./operators/sequence.js";
+export type {
+  CheckResult,
+  Condition,
+  ConditionLike,
+  Predicate,
+  Verdict,
+  VerifierOptions,
+  VerifierOutput,
+} from "./operators/verifier.js";
+export {
+  all,
+  condition,
+  matchesPattern,
+  notEmpty,
+  VerifierOperator,
+} from "./operators/verifier.js";

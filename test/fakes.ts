@@ -81,3 +81,74 @@ export class FakeLeaf<I, O> extends Operator<I, O> {
     }
   }
 }
+
+/** The error a promise rejects with; fails the test if it resolves instead. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected a rejection, but the promise resolved");
+}
+
+/** A leaf that never settles on its own: it waits for its signal, records why, and rejects. */
+export class HangingLeaf extends Operator<unknown, never> {
+  override effects: Effects = "effectful";
+  abortReason: unknown = undefined;
+  started = 0;
+
+  constructor(name = "hang") {
+    super();
+    this.name = name;
+  }
+
+  forward(_input: unknown, ctx: CallContext): Promise<never> {
+    this.started++;
+    return new Promise<never>((_, reject) => {
+      const onAbort = () => {
+        this.abortReason = ctx.signal.reason;
+        reject(ctx.signal.reason);
+      };
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
+
+/** A leaf that throws `error` after `delayMs` (abortable), counting its calls. */
+export class FailingLeaf extends Operator<unknown, never> {
+  override effects: Effects = "effectful";
+  calls = 0;
+
+  constructor(
+    readonly error: unknown,
+    readonly delayMs = 0,
+    name = "fail",
+  ) {
+    super();
+    this.name = name;
+  }
+
+  async forward(_input: unknown, ctx: CallContext): Promise<never> {
+    this.calls++;
+    if (this.delayMs > 0) await sleep(this.delayMs, ctx.signal);
+    throw this.error;
+  }
+}
+
+/** A composite that calls all its members on the same input at once (an Ensemble stand-in). */
+export class FanOut extends Operator<unknown, unknown[]> {
+  override effects: Effects = "pure";
+  readonly members: Operator<unknown, unknown>[];
+
+  constructor(members: Operator<unknown, unknown>[], name = "fan_out") {
+    super();
+    this.name = name;
+    this.members = members;
+  }
+
+  forward(input: unknown): Promise<unknown[]> {
+    return Promise.all(this.members.map((member) => member(input)));
+  }
+}

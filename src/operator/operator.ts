@@ -102,7 +102,8 @@ export abstract class Operator<I, O> {
     return this.execute(input, path, parent, options);
   }
 
-  private async execute(
+  /** Runs one call once interception is settled; the JIT's wrapper overrides it. */
+  protected async execute(
     input: I,
     path: string,
     parent: CallContext | undefined,
@@ -169,7 +170,16 @@ export function assertOperator(value: unknown, where: string): asserts value is 
   }
 }
 
-/** The field name under which `parent` holds `child`, or the child's own name. */
+/** The path a call of `op` made under `parent` gets: the parent's path plus the field name. */
+export function callPath(parent: CallContext | undefined, op: object): string {
+  if (!parent?.operator) return (op as { name: string }).name;
+  return `${parent.path}/${childName(parent.operator, op)}`;
+}
+
+/**
+ * The field name under which `parent` holds `child`, or the child's own name. A jitted
+ * operator standing in for its `original` takes the original's place.
+ */
 function childName(parent: AnyOperator, child: object): string {
   let names = childNames.get(parent);
   if (!names) {
@@ -177,7 +187,12 @@ function childName(parent: AnyOperator, child: object): string {
     for (const c of parent.children()) if (!names.has(c.operator)) names.set(c.operator, c.name);
     childNames.set(parent, names);
   }
-  return names.get(child) ?? (child as { name: string }).name;
+  const found = names.get(child);
+  if (found !== undefined) return found;
+  const original = (child as { original?: unknown }).original;
+  if (original !== undefined && names.has(original as object))
+    return names.get(original as object)!;
+  return (child as { name: string }).name;
 }
 
 /** Calls an operator of unknown input type; the one place that widens the input. */

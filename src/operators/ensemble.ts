@@ -1,0 +1,59 @@
+import { allOrAbort } from "../engine/cancel.js";
+import type { CallContext } from "../operator/context.js";
+import { combineEffects, type Effects } from "../operator/effects.js";
+import { callOperator, Operator } from "../operator/operator.js";
+import { operatorList, optionalFunction } from "./validate.js";
+
+/** Turns the members' outputs (in member order) into the ensemble's output. */
+export type Aggregate<R, O> = (outputs: R[]) => O | PromiseLike<O>;
+
+export interface EnsembleOptions<I, R, O> {
+  /**
+   * The members, all run on the same input at once. The same stochastic operator may appear
+   * several times: each occurrence is its own call with its own sample.
+   */
+  operators: readonly Operator<I, R>[];
+  /** @default outputs => ({ responses: outputs }) */
+  aggregate?: Aggregate<R, O>;
+  /** @default "ensemble" */
+  name?: string;
+}
+
+/**
+ * Runs every member on the same input concurrently and aggregates their outputs, by
+ * default into `{ responses: outputs }` in member order. The first failure aborts the
+ * other members and is rethrown unchanged. Open for subclassing (e.g. a uniform ensemble
+ * of one model).
+ *
+ * @example
+ * const vote = new EnsembleOperator({ operators: [modelA, modelB, modelC] });
+ * await vote({ prompt }); // { responses: [a, b, c] }
+ */
+export class EnsembleOperator<I = unknown, R = unknown, O = { responses: R[] }> extends Operator<
+  I,
+  O
+> {
+  readonly operators: readonly Operator<I, R>[];
+  readonly aggregate: Aggregate<R, O> | undefined;
+  override readonly effects: Effects;
+
+  constructor(options: EnsembleOptions<I, R, O>) {
+    super();
+    this.name = options.name ?? "ensemble";
+    this.operators = operatorList(
+      options.operators,
+      "EnsembleOperator",
+      this.name,
+    ) as readonly Operator<I, R>[];
+    this.aggregate = optionalFunction(options.aggregate, "EnsembleOperator", "aggregate");
+    this.effects = combineEffects(this.operators.map((op) => op.effects));
+  }
+
+  async forward(input: I, ctx: CallContext): Promise<O> {
+    const outputs = (await allOrAbort(this.operators.length, ctx.signal, (i, signal) =>
+      callOperator(this.operators[i] as Operator<never, unknown>, input, { signal }),
+    )) as R[];
+    if (this.aggregate) return await this.aggregate(outputs);
+    return { responses: outputs } as O;
+  }
+}
