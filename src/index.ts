@@ -25,6 +25,10 @@ export {
 } from "./engine/errors.js";
 export { InlineOperator } from "./engine/inline.js";
 export type { NodeResult, NodeStatus } from "./engine/results.js";
+export type { RunOptions } from "./engine/run-options.js";
+export type { CriticalPath } from "./graph/analysis.js";
+export type { EdgeKeys, GraphEdge } from "./graph/graph.js";
+export { Graph } from "./graph/graph.js";
 export type { JitExplanation } from "./jit/explain.js";
 export { explainJitSelection, getJitStats, jit, resetJit } from "./jit/jit.js";
 export { JitOperator } from "./jit/jit-operator.js";
@@ -35,6 +39,43 @@ export type { Selection } from "./jit/select.js";
 export { registerStrategy } from "./jit/select.js";
 export type { JitStats, NodeStats, Retrace } from "./jit/stats.js";
 export type { CompileRequest, Strategy, StrategyScore } from "./jit/strategy.js";
+export { ModelOutputError, ProviderError, ProviderFailure } from "./models/errors.js";
+export type { JudgeSynthesisOptions, JudgeSynthesisOutput } from "./models/judge-synthesis.js";
+export { JudgeSynthesisOperator } from "./models/judge-synthesis.js";
+export { RateLimiter } from "./models/limiter.js";
+export type { LLMInput, LLMOperatorOptions } from "./models/llm.js";
+export { LLMOperator } from "./models/llm.js";
+export type { LLMVerifierOptions, LLMVerifierOutput } from "./models/llm-verifier.js";
+export { LLMVerifierOperator } from "./models/llm-verifier.js";
+export type { Completion } from "./models/model.js";
+export { Model } from "./models/model.js";
+export type { Price, PriceTable } from "./models/prices.js";
+export { priceFor, resetPrices, setPrices } from "./models/prices.js";
+export type { AnthropicProviderOptions } from "./models/providers/anthropic.js";
+export { AnthropicProvider } from "./models/providers/anthropic.js";
+export type { OpenAIProviderOptions } from "./models/providers/openai.js";
+export { OpenAIProvider } from "./models/providers/openai.js";
+export type { Latency, SimulatedFaults, SimulatedOptions } from "./models/providers/simulated.js";
+export { SimulatedProvider } from "./models/providers/simulated.js";
+export type { ModelRef, ProviderOptions } from "./models/registry.js";
+export { defaultModelId, ModelRegistry, models } from "./models/registry.js";
+export type { SelectorJudgeOptions, SelectorJudgeOutput } from "./models/selector-judge.js";
+export { SelectorJudgeOperator } from "./models/selector-judge.js";
+export type {
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ModelRequest,
+  Provider,
+  RateLimits,
+  ResponseSchema,
+  RetryPolicy as ModelRetryPolicy,
+  TokenUsage,
+} from "./models/types.js";
+export type { UniformEnsembleOptions } from "./models/uniform-ensemble.js";
+export { UniformEnsemble } from "./models/uniform-ensemble.js";
+export type { UsageListener, UsageRecord, UsageScopeResult, UsageTotals } from "./models/usage.js";
+export { formatUsage, UsageLedger, usage, withUsage } from "./models/usage.js";
 export type { CallContext, CallOptions } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
 export type { AnyOperator } from "./operator/operator.js";

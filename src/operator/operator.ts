@@ -51,8 +51,8 @@ export abstract class Operator<I, O> {
     const call = (input: I, options?: CallOptions): Promise<O> => self.invoke(input, options);
     const self = call as unknown as this;
     Object.setPrototypeOf(call, new.target.prototype);
-    delete (call as { name?: string }).name;
-    delete (call as { length?: number }).length;
+    // Redefined, not deleted: deleting a property sends the function to dictionary mode,
+    // which made every field read on every operator several times slower.
     Object.defineProperty(call, "name", {
       value: new.target.name,
       writable: true,

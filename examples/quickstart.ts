@@ -1,0 +1,90 @@
+/**
+ * ember-xcs quickstart: a compound pipeline run eagerly and jitted on fresh inputs.
+ * Uses the simulated model unless OPENAI_API_KEY / OPENAI_BASE_URL point at a real one.
+ *
+ *   npm start
+ */
+import {
+  defaultModelId,
+  getJitStats,
+  jit,
+  LLMOperator,
+  MapOperator,
+  MostCommonOperator,
+  models,
+  SequenceOperator,
+  SimulatedProvider,
+  UniformEnsemble,
+} from "../src/index.js";
+
+const model = defaultModelId();
+const simulated = model.startsWith("sim:");
+
+/** A fresh simulated provider per side, same seed: eager and jitted see the same samples. */
+function freshModel(): void {
+  if (simulated) models.register("sim", new SimulatedProvider({ seed: 7, latency: { medianMs: 60, sigma: 0 } }));
+}
+
+// Three independent steps, each reading only `question` (their prompts declare it), then an
+// ensemble of five samples that reads all three, then a vote.
+const ask = (outputKey: string, prompt: string) =>
+  new LLMOperator({ model, prompt, outputKey, temperature: 0, maxTokens: 60 });
+
+const pipeline = new SequenceOperator({
+  name: "qa",
+  operators: [
+    ask("facts", "List the key facts needed to answer: {question}"),
+    ask("angle", "Suggest an unusual angle on: {question}"),
+    ask("risks", "What could go wrong when answering: {question}"),
+    new UniformEnsemble({
+      count: 5,
+      model,
+      temperature: 0.7,
+      maxTokens: 40,
+      prompt: "Question: {question}\nFacts: {facts}\nAngle: {angle}\nRisks: {risks}\nAnswer briefly.",
+    }),
+    new MapOperator({
+      name: "first_words",
+      inputKey: "responses",
+      outputKey: "responses",
+      fn: (rs: string[]) => rs.map((r) => r.split(/\s+/).slice(0, 3).join(" ")),
+    }),
+    new MostCommonOperator(),
+  ],
+});
+
+const questions = [
+  "Why is the sky blue?",
+  "How do vaccines train the immune system?",
+  "What limits the speed of a CPU?",
+];
+
+async function runAll(run: (input: { question: string }) => Promise<unknown>) {
+  const started = performance.now();
+  const outputs = [];
+  for (const question of questions) outputs.push(await run({ question }));
+  return { outputs, ms: performance.now() - started };
+}
+
+console.log(`model: ${models.get(model).label}${simulated ? " — simulated, no API key needed" : ""}`);
+
+freshModel();
+const eager = await runAll((input) => pipeline(input));
+freshModel();
+const fast = jit(pipeline);
+const jitted = await runAll((input) => fast(input));
+
+const same = JSON.stringify(eager.outputs) === JSON.stringify(jitted.outputs);
+for (const [i, q] of questions.entries()) {
+  const answer = (jitted.outputs[i] as { final_answer: string }).final_answer;
+  console.log(`\n${q}\n  vote: ${answer}`);
+}
+console.log(`\nresults identical to eager: ${same ? "yes" : "no (a real model samples anew)"}`);
+console.log(`eager  ${eager.ms.toFixed(0)} ms for ${questions.length} questions`);
+console.log(`jitted ${jitted.ms.toFixed(0)} ms  (${(eager.ms / jitted.ms).toFixed(2)}× faster)`);
+
+const stats = getJitStats(fast);
+console.log(
+  `\njit stats: strategy ${stats.strategy}, compilations ${stats.compilations}, cache hits ${stats.cacheHits}, executions ${stats.executions}`,
+);
+console.log(`\n${fast.explain().text}`);

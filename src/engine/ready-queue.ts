@@ -1,0 +1,368 @@
+import type { Graph } from "../graph/graph.js";
+import {
+  type CallContext,
+  currentContext,
+  runInContext,
+  type WaitMeter,
+} from "../operator/context.js";
+import { callOperator } from "../operator/operator.js";
+import { Budget, getGlobalBudget } from "./budget.js";
+import { linkedController } from "./cancel.js";
+import { AbortError, OperatorError, TimeoutError } from "./errors.js";
+import type { NodeResult } from "./results.js";
+import {
+  checkRunOptions,
+  type EngineOptions,
+  type RunObserver,
+  reportedNodes,
+} from "./run-options.js";
+import { startDeadline } from "./timeout.js";
+import { buildInput, type WiredNode, type Wiring, wiringOf } from "./wiring.js";
+
+export type { EngineOptions, RunObserver, RunOptions } from "./run-options.js";
+
+/**
+ * Runs `graph` on the dataflow ready-queue: a node starts the moment its last predecessor
+ * finishes, never in level-by-level waves. InlineOperator nodes run synchronously in the
+ * loop; other nodes are operator calls under the run's budget and signal. Fails fast by
+ * default: the first error aborts running nodes, starts nothing new, and rejects with
+ * OperatorError("node_failed") whose `cause` is the node's error.
+ */
+export function runGraph(
+  graph: Graph,
+  input: unknown,
+  options: EngineOptions & { continueOnError: true },
+): Promise<Record<string, NodeResult>>;
+export function runGraph(
+  graph: Graph,
+  input: unknown,
+  options?: EngineOptions,
+): Promise<Record<string, unknown>>;
+export function runGraph(
+  graph: Graph,
+  input: unknown,
+  options: EngineOptions = {},
+): Promise<Record<string, unknown>> {
+  let run: GraphRun;
+  try {
+    checkRunOptions(options);
+    const wiring = wiringOf(graph);
+    run = new GraphRun(wiring, input, options, reportedNodes(wiring, options));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return new Promise((resolve, reject) => run.start(resolve, reject));
+}
+
+const NOTHING = () => {};
+
+class GraphRun {
+  private readonly nodes: readonly WiredNode[];
+  private readonly order: readonly number[];
+  private readonly outputs: unknown[];
+  private readonly waiting: Int32Array;
+  private readonly ready: Int32Array;
+  private head = 0;
+  private tail = 0;
+  private cursor = 0;
+  private inFlight = 0;
+  private settled = 0;
+  private done = false;
+  private readonly sequential: boolean;
+  private readonly wrapErrors: boolean;
+  private readonly results: NodeResult[] | undefined;
+  private readonly blockedBy: (string | undefined)[] | undefined;
+  private readonly nodeTimeoutMs: number | undefined;
+  private readonly nodeDeadlines: (() => void)[] | undefined;
+  private readonly observer: RunObserver | undefined;
+  /** The context every node's call runs in: the caller's, with the run's budget and signal. */
+  private readonly scope: CallContext;
+  private readonly controller: AbortController;
+  private readonly unlink: () => void;
+  private clearRunDeadline = NOTHING;
+  private resolve: (value: Record<string, unknown>) => void = NOTHING;
+  private reject: (reason: unknown) => void = NOTHING;
+
+  constructor(
+    wiring: Wiring,
+    private readonly input: unknown,
+    private readonly options: EngineOptions,
+    private readonly reported: readonly number[],
+  ) {
+    const count = wiring.nodes.length;
+    this.nodes = wiring.nodes;
+    this.order = wiring.order;
+    this.outputs = new Array(count);
+    this.waiting = wiring.predecessorCounts.slice();
+    this.ready = new Int32Array(count);
+    this.sequential = options.scheduler === "sequential";
+    this.wrapErrors = options.errors !== "raw";
+    if (options.continueOnError) {
+      this.results = new Array(count);
+      this.blockedBy = new Array(count);
+    }
+    this.nodeTimeoutMs = options.nodeTimeoutMs;
+    if (options.nodeTimeoutMs !== undefined) this.nodeDeadlines = new Array(count);
+    this.observer = options.observer;
+    const outer = currentContext();
+    const enclosing = outer?.budget ?? getGlobalBudget();
+    const budget =
+      options.maxConcurrency === undefined
+        ? enclosing
+        : new Budget(options.maxConcurrency, enclosing);
+    const link = linkedController(options.signal ?? outer?.signal);
+    this.controller = link.controller;
+    this.unlink = link.dispose;
+    const signal = link.controller.signal;
+    this.scope = outer
+      ? { ...outer, signal, budget }
+      : { signal, path: "", budget, operator: undefined, interceptor: undefined, meter: undefined };
+  }
+
+  start(resolve: (value: Record<string, unknown>) => void, reject: (reason: unknown) => void) {
+    this.resolve = resolve;
+    this.reject = reject;
+    const signal = this.controller.signal;
+    if (signal.aborted) {
+      this.stop(signal.reason ?? new AbortError());
+      return;
+    }
+    signal.addEventListener("abort", this.onAbort, { once: true });
+    const timeoutMs = this.options.timeoutMs;
+    if (timeoutMs !== undefined) {
+      this.clearRunDeadline = startDeadline(timeoutMs, () =>
+        this.stop(new TimeoutError("", timeoutMs)),
+      );
+    }
+    for (let i = 0; i < this.waiting.length; i++) {
+      if (this.waiting[i] === 0) this.ready[this.tail++] = i;
+    }
+    if (this.nodes.length === 0) {
+      this.finish();
+      return;
+    }
+    try {
+      this.drain();
+    } catch (err) {
+      this.stop(err);
+    }
+  }
+
+  /** The caller aborted `options.signal`: reject with its reason, as given. */
+  private readonly onAbort = (): void => {
+    this.stop(this.controller.signal.reason ?? new AbortError());
+  };
+
+  /** Starts every node that may start now; inline nodes run to completion right here. */
+  private drain(): void {
+    while (!this.done) {
+      let index: number;
+      if (this.sequential) {
+        if (this.inFlight > 0 || this.cursor === this.order.length) return;
+        index = this.order[this.cursor++]!;
+      } else {
+        if (this.head === this.tail) return;
+        index = this.ready[this.head++]!;
+      }
+      this.runNode(index);
+    }
+  }
+
+  private runNode(index: number): void {
+    const node = this.nodes[index]!;
+    const blocker = this.blockedBy?.[index];
+    if (blocker !== undefined) {
+      this.results![index] = { status: "skipped", blockedBy: blocker };
+      this.block(index, blocker);
+      this.release(index);
+      return;
+    }
+    let input: unknown;
+    try {
+      input = buildInput(node, this.input, this.outputs, this.nodes);
+    } catch (err) {
+      this.failed(index, err, false);
+      return;
+    }
+    if (node.inlineFn === undefined) {
+      this.startCall(index, node, input);
+      return;
+    }
+    if (this.observer) {
+      this.runObservedInline(index, node, input);
+      return;
+    }
+    let output: unknown;
+    try {
+      output = node.inlineFn(input);
+    } catch (err) {
+      this.failed(index, err, false);
+      return;
+    }
+    this.succeeded(index, output);
+  }
+
+  private runObservedInline(index: number, node: WiredNode, input: unknown): void {
+    const observer = this.observer!;
+    observer.nodeStarted?.(node.id);
+    const startedAt = performance.now();
+    let output: unknown;
+    try {
+      output = node.inlineFn!(input);
+    } catch (err) {
+      observer.nodeFinished?.(node.id, performance.now() - startedAt, 0);
+      this.failed(index, err, false);
+      return;
+    }
+    observer.nodeFinished?.(node.id, performance.now() - startedAt, 0);
+    this.succeeded(index, output);
+  }
+
+  private startCall(index: number, node: WiredNode, input: unknown): void {
+    this.inFlight++;
+    let signal = this.controller.signal;
+    let link: ReturnType<typeof linkedController> | undefined;
+    let finished = false;
+    let startedAt = 0;
+    let waitMs = 0;
+    // `timedOut` marks the node's own deadline, whose TimeoutError is never wrapped.
+    const settle = (ok: boolean, value: unknown, timedOut: boolean): void => {
+      if (finished) return;
+      finished = true;
+      if (link) {
+        this.nodeDeadlines![index]!();
+        link.dispose();
+      }
+      if (this.done) return;
+      this.inFlight--;
+      // Runs in a promise callback: anything thrown here (an observer) must end the run,
+      // not become an unhandled rejection.
+      try {
+        this.observer?.nodeFinished?.(node.id, performance.now() - startedAt, waitMs);
+        if (ok) this.succeeded(index, value);
+        else this.failed(index, value, timedOut);
+        this.drain();
+      } catch (err) {
+        this.stop(err);
+      }
+    };
+    if (this.nodeTimeoutMs !== undefined) {
+      const limitMs = this.nodeTimeoutMs;
+      const nodeLink = linkedController(signal);
+      link = nodeLink;
+      signal = nodeLink.controller.signal;
+      this.nodeDeadlines![index] = startDeadline(limitMs, () => {
+        const error = new TimeoutError(node.id, limitMs);
+        nodeLink.controller.abort(error);
+        settle(false, error, true);
+      });
+    }
+    if (this.observer) {
+      this.observer.nodeStarted?.(node.id);
+      startedAt = performance.now();
+    }
+    let call: Promise<unknown>;
+    try {
+      call = this.call(node, input, signal, (ms) => {
+        waitMs += ms;
+      });
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    call.then(
+      (output) => settle(true, output, false),
+      (err: unknown) => settle(false, err, false),
+    );
+  }
+
+  /**
+   * Calls the node's operator in the run's scope, so leaf calls nested anywhere inside it
+   * take slots from the run's budget and see its signal. (withScope would build the same
+   * context per node; one built per run, in CallContext's own key order, keeps the hot
+   * path monomorphic: about 0.05 µs per node instead of 2.)
+   */
+  private call(
+    node: WiredNode,
+    input: unknown,
+    signal: AbortSignal,
+    onWait: (ms: number) => void,
+  ): Promise<unknown> {
+    let scope = this.scope;
+    if (signal !== scope.signal) scope = { ...scope, signal };
+    if (this.observer) {
+      const outer = scope.meter;
+      const meter: WaitMeter = {
+        waited(ms) {
+          onWait(ms);
+          outer?.waited(ms);
+        },
+      };
+      scope = { ...scope, meter };
+    }
+    return runInContext(scope, () => callOperator(node.operator, input, { signal }));
+  }
+
+  private succeeded(index: number, output: unknown): void {
+    this.outputs[index] = output;
+    if (this.results) this.results[index] = { status: "ok", value: output };
+    this.release(index);
+  }
+
+  private failed(index: number, error: unknown, timedOut: boolean): void {
+    const id = this.nodes[index]!.id;
+    if (this.results) {
+      this.results[index] = { status: "error", error };
+      this.block(index, id);
+      this.release(index);
+      return;
+    }
+    if (timedOut) {
+      this.stop(error);
+      return;
+    }
+    const reason = new AbortError(`graph node "${id}" failed`, { cause: error });
+    this.stop(
+      this.wrapErrors ? new OperatorError("node_failed", { path: id, cause: error }) : error,
+      reason,
+    );
+  }
+
+  /** Marks the successors of a failed or skipped node as skipped, naming the failed node. */
+  private block(index: number, blocker: string): void {
+    for (const next of this.nodes[index]!.successors) this.blockedBy![next] ??= blocker;
+  }
+
+  /** A node has settled: successors waiting on nothing else become ready. */
+  private release(index: number): void {
+    for (const next of this.nodes[index]!.successors) {
+      if (--this.waiting[next]! === 0) this.ready[this.tail++] = next;
+    }
+    if (++this.settled === this.nodes.length) this.finish();
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.cleanup();
+    const source: readonly unknown[] = this.results ?? this.outputs;
+    this.resolve(Object.fromEntries(this.reported.map((i) => [this.nodes[i]!.id, source[i]])));
+  }
+
+  /**
+   * Ends the run with `error`: aborts running nodes with `reason`, starts nothing new,
+   * rejects. A timeout is its own reason, so an aborted node rejects with the TimeoutError.
+   */
+  private stop(error: unknown, reason: unknown = error): void {
+    if (this.done) return;
+    this.done = true;
+    this.cleanup();
+    this.controller.abort(reason);
+    this.reject(error);
+  }
+
+  private cleanup(): void {
+    this.clearRunDeadline();
+    this.controller.signal.removeEventListener("abort", this.onAbort);
+    this.unlink();
+    if (this.nodeDeadlines) for (const clear of this.nodeDeadlines) clear?.();
+  }
+}

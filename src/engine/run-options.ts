@@ -1,0 +1,109 @@
+import { GraphError, OptionError } from "./errors.js";
+import { checkTimeoutMs } from "./timeout.js";
+import type { Wiring } from "./wiring.js";
+
+export interface RunOptions {
+  /** "sequential" runs one node at a time in topological order, for debugging. @default "parallel" */
+  scheduler?: "parallel" | "sequential";
+  /**
+   * Leaf calls in flight for this run, counted however deeply they are nested inside its
+   * nodes; it narrows the enclosing budget and never widens it.
+   * @default the enclosing budget (the global one: 64)
+   */
+  maxConcurrency?: number;
+  /** Aborting it aborts the signal running nodes see and rejects the run with its reason. */
+  signal?: AbortSignal;
+  /** Time limit for the whole run; the run rejects with a TimeoutError. @default none */
+  timeoutMs?: number;
+  /**
+   * Time limit for each node (inline nodes run synchronously and are not timed); the run
+   * rejects with a TimeoutError whose `path` is the node id. @default none
+   */
+  nodeTimeoutMs?: number;
+  /**
+   * Run every node that can run and resolve to a NodeResult per node (every node, or those
+   * in `outputs`) instead of failing on the first error. @default false
+   */
+  continueOnError?: boolean;
+  /** Node ids whose outputs make up the result. @default the sinks */
+  outputs?: readonly string[];
+}
+
+/**
+ * The JIT's plan executor options, on top of the user's. Internal: not in the user docs.
+ * @internal
+ */
+export interface EngineOptions extends RunOptions {
+  /**
+   * "raw" rejects with the failing node's own error object, unwrapped, so a jitted call
+   * fails exactly as the eager call would. @default "wrap" (OperatorError "node_failed")
+   */
+  errors?: "wrap" | "raw";
+  observer?: RunObserver;
+}
+
+/** @internal Per-node timing for the JIT's stats and EMBER_DEBUG=2. */
+export interface RunObserver {
+  nodeStarted?(id: string): void;
+  /**
+   * Called when a node settles, ok or not (not for skipped nodes, nor after the run has
+   * ended). `waitMs` is the time leaf calls inside the node waited for budget slots.
+   */
+  nodeFinished?(id: string, ms: number, waitMs: number): void;
+}
+
+const KNOWN = new Set([
+  "scheduler",
+  "maxConcurrency",
+  "signal",
+  "timeoutMs",
+  "nodeTimeoutMs",
+  "continueOnError",
+  "outputs",
+  "errors",
+  "observer",
+]);
+const SCHEDULERS = ["parallel", "sequential"];
+const ERROR_MODES = ["wrap", "raw"];
+
+/** Refuses unknown options and bad values before anything runs, naming what is valid. */
+export function checkRunOptions(options: EngineOptions): void {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      const valid = [...KNOWN].filter((k) => k !== "errors" && k !== "observer");
+      throw new OptionError("unknown_option", {
+        where: "graph run",
+        what: "unknown option",
+        got: key,
+        valid,
+      });
+    }
+  }
+  checkChoice("scheduler", options.scheduler, SCHEDULERS);
+  checkChoice("errors", options.errors, ERROR_MODES);
+  checkTimeoutMs("timeoutMs", options.timeoutMs);
+  checkTimeoutMs("nodeTimeoutMs", options.nodeTimeoutMs);
+  // maxConcurrency is checked by the Budget the run creates.
+}
+
+function checkChoice(what: string, got: unknown, valid: string[]): void {
+  if (got !== undefined && !valid.includes(got as string)) {
+    throw new OptionError("invalid_option", { where: "graph run", what, got, valid });
+  }
+}
+
+/**
+ * The nodes the result is keyed by: `outputs` if given, else every node with
+ * `continueOnError` (so each failure is visible), else the sinks.
+ */
+export function reportedNodes(wiring: Wiring, options: EngineOptions): readonly number[] {
+  if (options.outputs === undefined) {
+    return options.continueOnError ? wiring.nodes.map((_, i) => i) : wiring.sinks;
+  }
+  const missing = options.outputs.filter((id) => !wiring.indexOf.has(id));
+  if (missing.length > 0) {
+    const named = missing.map((id) => `"${id}"`).join(", ");
+    throw new GraphError("missing_node", missing, `outputs: no node ${named} in the graph`);
+  }
+  return options.outputs.map((id) => wiring.indexOf.get(id)!);
+}

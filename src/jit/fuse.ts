@@ -1,0 +1,126 @@
+import { InlineOperator } from "../engine/inline.js";
+import { isRecord, type PlainObject, requireRecord } from "../operator/objects.js";
+import type { AnyOperator } from "../operator/operator.js";
+import { MapOperator } from "../operators/map.js";
+import { isPromiseLike } from "../operators/validate.js";
+import { type RecordCheck, stepOutputError } from "./glue.js";
+import { currentRunEnv } from "./run-env.js";
+
+type AnyMap = MapOperator<unknown, unknown, string | undefined, string | undefined>;
+
+const AsyncFunction = (async () => {}).constructor;
+
+/**
+ * A map the JIT may fuse: pure, no specification to check, and a function that is not
+ * declared async. (One that returns a promise anyway is still handled, just not faster.)
+ */
+export function isFusableMap(op: AnyOperator): op is AnyOperator & AnyMap {
+  return (
+    op instanceof MapOperator &&
+    op.effects === "pure" &&
+    op.specification === undefined &&
+    !(op.fn instanceof AsyncFunction)
+  );
+}
+
+/**
+ * A map's parts copied into a plain object at compile time: operators are function objects
+ * whose field reads are slow, and a fused loop reads them once per step per call.
+ */
+interface MapParts {
+  readonly fn: (value: unknown) => unknown;
+  readonly inputKey: string | undefined;
+  readonly outputKey: string | undefined;
+  readonly rel: string;
+}
+
+function partsOf(maps: readonly AnyMap[], rels: readonly string[]): MapParts[] {
+  return maps.map((m, i) => ({
+    fn: m.fn as (value: unknown) => unknown,
+    inputKey: m.inputKey,
+    outputKey: m.outputKey,
+    rel: rels[i]!,
+  }));
+}
+
+function wrap(map: MapParts, result: unknown): unknown {
+  return map.outputKey === undefined ? result : { [map.outputKey]: result };
+}
+
+function apply(map: MapParts, value: unknown): unknown {
+  let arg = value;
+  if (map.inputKey !== undefined) {
+    if (!isRecord(value)) {
+      requireRecord(value, "not_an_object", currentRunEnv().basePath + map.rel, "map input");
+    }
+    arg = (value as PlainObject)[map.inputKey];
+  }
+  const result = map.fn(arg);
+  // Only objects and functions can be thenables; a primitive result skips the check.
+  if (typeof result === "object" && result !== null && isPromiseLike(result)) {
+    return Promise.resolve(result).then((r) => wrap(map, r));
+  }
+  return wrap(map, result);
+}
+
+/**
+ * Consecutive Sequence steps that are fusable maps, as one synchronous function with the
+ * Sequence's merge semantics. In "full" form its input is the whole accumulator and it
+ * returns the new accumulator; in "delta" form it returns only what its steps wrote.
+ */
+export function fuseSequenceMaps(
+  name: string,
+  maps: readonly AnyMap[],
+  stepRels: readonly string[],
+  form: "full" | "delta",
+  inputCheck?: RecordCheck,
+): InlineOperator {
+  const parts = partsOf(maps, stepRels);
+  const count = parts.length;
+  const fail = (i: number, out: unknown) =>
+    stepOutputError(currentRunEnv().basePath + stepRels[i], "step output", out);
+  const resume = (i: number, pending: PromiseLike<unknown>, acc: PlainObject, delta: PlainObject) =>
+    Promise.resolve(pending).then((o): unknown => {
+      if (!isRecord(o)) throw fail(i, o);
+      return run(i + 1, { ...acc, ...o }, form === "delta" ? { ...delta, ...o } : delta);
+    });
+  const run = (from: number, acc: PlainObject, delta: PlainObject): unknown => {
+    for (let i = from; i < count; i++) {
+      const out = apply(parts[i]!, acc);
+      if (!isRecord(out)) throw fail(i, out);
+      if (out instanceof Promise) return resume(i, out, acc, delta);
+      acc = { ...acc, ...out };
+      if (form === "delta") delta = { ...delta, ...out };
+    }
+    return form === "full" ? acc : delta;
+  };
+  if (!inputCheck) return new InlineOperator(name, (input) => run(0, input as PlainObject, {}));
+  const check = (input: unknown) =>
+    isRecord(input)
+      ? input
+      : requireRecord(
+          input,
+          inputCheck.code,
+          currentRunEnv().basePath + inputCheck.rel,
+          inputCheck.what,
+        );
+  return new InlineOperator(name, (input) => run(0, check(input), {}));
+}
+
+/** Consecutive Container steps that are fusable maps, as one function piping through them. */
+export function fuseContainerMaps(
+  name: string,
+  maps: readonly AnyMap[],
+  stepRels: readonly string[],
+): InlineOperator {
+  const parts = partsOf(maps, stepRels);
+  const run = (from: number, value: unknown): unknown => {
+    for (let i = from; i < parts.length; i++) {
+      const out = apply(parts[i]!, value);
+      if (out instanceof Promise) return out.then((o) => run(i + 1, o));
+      value = out;
+    }
+    return value;
+  };
+  return new InlineOperator(name, (input) => run(0, input));
+}

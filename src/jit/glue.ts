@@ -1,0 +1,65 @@
+import { InlineOperator } from "../engine/inline.js";
+import { type PlainObject, requireRecord } from "../operator/objects.js";
+import { currentRunEnv } from "./run-env.js";
+
+/** The error eager Sequence/Parallel throw for a step that returned a non-object. */
+export function stepOutputError(path: string, what: string, value: unknown): unknown {
+  try {
+    requireRecord(value, "step_returned_non_object", path, what);
+  } catch (err) {
+    return err;
+  }
+  return new Error(`ember-xcs internal: ${path} returned an object`);
+}
+
+/** A check that `rel` (relative to the target) was given an object, as eager composites check. */
+export interface RecordCheck {
+  readonly rel: string;
+  readonly what: string;
+  readonly code: "not_an_object" | "step_returned_non_object";
+}
+
+function check(value: unknown, at: RecordCheck | undefined): PlainObject {
+  if (!at) return value as PlainObject;
+  return requireRecord(value, at.code, currentRunEnv().basePath + at.rel, at.what);
+}
+
+/**
+ * Shallow-merges the numbered parts of its input (`{0: a, 1: b, …}`, as keyed edges deliver
+ * them) in order, checking each part that eager execution checks.
+ */
+export function mergeGlue(
+  name: string,
+  checks: readonly (RecordCheck | undefined)[],
+): InlineOperator {
+  return new InlineOperator(name, (parts) => {
+    const given = parts as Record<string, unknown>;
+    let merged: PlainObject = {};
+    for (let i = 0; i < checks.length; i++) merged = { ...merged, ...check(given[i], checks[i]) };
+    return merged;
+  });
+}
+
+/** Checks an object is an object (a Sequence's input, say) and passes it on unchanged. */
+export function recordGlue(name: string, at: RecordCheck): InlineOperator {
+  return new InlineOperator(name, (value) => check(value, at));
+}
+
+/** Collects numbered member outputs into an array and aggregates it as EnsembleOperator does. */
+export function ensembleGlue(
+  name: string,
+  count: number,
+  aggregate: ((outputs: unknown[]) => unknown) | undefined,
+): InlineOperator {
+  return new InlineOperator(name, (parts) => {
+    const given = parts as Record<string, unknown>;
+    const outputs: unknown[] = new Array(count);
+    for (let i = 0; i < count; i++) outputs[i] = given[i];
+    return aggregate ? aggregate(outputs) : { responses: outputs };
+  });
+}
+
+/** Selects one numbered part (used to route a value through a keyed edge). */
+export function pickGlue(name: string, index: number): InlineOperator {
+  return new InlineOperator(name, (parts) => (parts as Record<string, unknown>)[index]);
+}

@@ -1,0 +1,67 @@
+import { InlineOperator } from "../engine/inline.js";
+import { type RunObserver, runGraph } from "../engine/ready-queue.js";
+import type { Graph } from "../graph/graph.js";
+import type { AnyOperator } from "../operator/operator.js";
+import { IN, type NodeMeta, type PlanBuilder } from "./builder.js";
+import type { Plan } from "./plan.js";
+import { renderPlan } from "./render-plan.js";
+import type { RunEnv } from "./run-env.js";
+
+/** A plan that is a dataflow graph, run on the engine's ready queue. */
+export class GraphPlan implements Plan {
+  readonly graph: Graph;
+  readonly meta: ReadonlyMap<string, NodeMeta>;
+  readonly notes: readonly string[];
+  readonly shapeSensitive = false;
+  /** The node whose output is the result; IN when the plan returns its input. */
+  readonly output: string;
+  readonly target: AnyOperator;
+  private readonly single: ((input: unknown) => unknown) | undefined;
+
+  constructor(
+    readonly strategy: string,
+    builder: PlanBuilder,
+    output: string,
+    target: AnyOperator,
+  ) {
+    this.graph = builder.graph;
+    this.meta = builder.meta;
+    this.notes = builder.notes;
+    this.output = output;
+    this.target = target;
+    // One synchronous node (fused maps, say) needs no scheduler at all.
+    const only = this.graph.nodes.size === 1 ? this.graph.nodes.get(output) : undefined;
+    this.single = only instanceof InlineOperator ? only.fn : undefined;
+  }
+
+  async run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
+    if (this.output === IN && !this.graph.nodes.has(IN)) return input;
+    if (this.single) return this.single(input);
+    const results = await runGraph(this.graph, input, {
+      errors: "raw",
+      outputs: [this.output],
+      signal,
+      observer: this.observerFor(env),
+    });
+    return results[this.output];
+  }
+
+  private observerFor(env: RunEnv): RunObserver {
+    const meta = this.meta;
+    const prefix = this.target.name;
+    return {
+      nodeFinished(id, ms, waitMs) {
+        const node = meta.get(id);
+        if (!node || node.kind === "glue") return;
+        env.stats.nodeRan(prefix + node.rel, ms, waitMs);
+        env.debugNodes?.push(
+          `  ${prefix + node.rel}  ran ${ms.toFixed(2)} ms  wait ${waitMs.toFixed(2)} ms`,
+        );
+      },
+    };
+  }
+
+  toString(): string {
+    return renderPlan(this);
+  }
+}

@@ -1,0 +1,173 @@
+import { Budget } from "../engine/budget.js";
+import type { CallContext, CallOptions } from "../operator/context.js";
+import { withScope } from "../operator/context.js";
+import { type AnyOperator, Operator } from "../operator/operator.js";
+import { debugLevel, debugPrint } from "./debug.js";
+import { explainPlan, type JitExplanation } from "./explain.js";
+import { Memo } from "./memo.js";
+import { optionsKey, type ResolvedOptions } from "./options.js";
+import { PassthroughPlan } from "./passthrough.js";
+import type { Plan } from "./plan.js";
+import { statsFor } from "./registry.js";
+import type { RunEnv } from "./run-env.js";
+import { runWithEnv } from "./run-env.js";
+import { type Selection, selectStrategy, strategyByName } from "./select.js";
+import { signatureOf } from "./signature.js";
+import type { JitStats } from "./stats.js";
+import type { Strategy } from "./strategy.js";
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * The operator `jit()` returns: called like the original, it finds (or compiles) the plan
+ * for this input and runs it. Data flow of a call: plan lookup → compile on a miss →
+ * run → stats.
+ */
+export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
+  /** The operator this one stands in for. */
+  readonly original: Operator<I, O>;
+  readonly options: ResolvedOptions;
+  private readonly memo = new Memo();
+  private selection: Selection | undefined;
+  private lastPlan: Plan | undefined;
+  private readonly nestedJit: (op: AnyOperator) => AnyOperator;
+
+  constructor(
+    original: Operator<I, O>,
+    options: ResolvedOptions,
+    nested: (op: AnyOperator) => AnyOperator,
+  ) {
+    super();
+    this.name = original.name;
+    this.effects = original.effects;
+    this.original = original;
+    this.options = options;
+    this.nestedJit = nested;
+    if (options.hasSampleInput) this.planFor(options.sampleInput);
+  }
+
+  /** The strategy this operator's plans come from ("passthrough" when none pays). */
+  get strategy(): string {
+    return this.resolveStrategy().name;
+  }
+
+  forward(): never {
+    throw new Error("ember-xcs internal: JitOperator runs through execute()");
+  }
+
+  stats(): JitStats {
+    return statsFor(this.target).snapshot(this.options.cache.entriesFor(this.target));
+  }
+
+  explain(): JitExplanation {
+    const plan = this.lastPlan ?? this.compile();
+    return explainPlan(plan, this.selectionText(), this.stats());
+  }
+
+  protected override async execute(
+    input: I,
+    path: string,
+    parent: CallContext | undefined,
+    callOptions: CallOptions | undefined,
+  ): Promise<O> {
+    const signal = callOptions?.signal ?? parent?.signal ?? NEVER_ABORTED;
+    signal.throwIfAborted();
+    const startedAt = performance.now();
+    const hitsBefore = statsFor(this.target).cacheHits;
+    const plan = this.planFor(input);
+    const stats = statsFor(this.target);
+    const debugNodes = debugLevel() >= 2 ? [] : undefined;
+    const env: RunEnv = {
+      signal,
+      basePath: path,
+      callerOperator: parent?.operator,
+      callerPath: parent?.path ?? "",
+      options: this.options,
+      stats,
+      memo: this.memo,
+      occurrences: new Map(),
+      debugNodes,
+    };
+    const limit = this.options.maxConcurrency;
+    const budget = limit === undefined ? parent?.budget : new Budget(limit, parent?.budget);
+    // Calls inside the plan belong to the plan, not to an interceptor of our caller.
+    const scope = budget ? { interceptor: undefined, budget } : { interceptor: undefined };
+    try {
+      return (await withScope(scope, () =>
+        runWithEnv(env, () => plan.run(input, env, signal)),
+      )) as O;
+    } finally {
+      const ms = performance.now() - startedAt;
+      stats.executed(ms);
+      if (debugNodes) {
+        const cached = stats.cacheHits > hitsBefore ? "cache hit" : "compiled";
+        const head = `run ${this.name} #${stats.executions} · ${cached} · ${ms.toFixed(2)} ms · ${plan.strategy}`;
+        debugPrint([head, ...debugNodes].join("\n"));
+      }
+    }
+  }
+
+  /** Cache lookup, or compile on a miss; `forceTrace` compiles every time. */
+  private planFor(input: unknown): Plan {
+    const stats = statsFor(this.target);
+    const strategy = this.resolveStrategy();
+    const key = this.cacheKey(strategy, input);
+    const cache = this.options.cache;
+    if (!this.options.forceTrace) {
+      const cached = cache.get(this.target, key);
+      if (cached) {
+        stats.cacheHit();
+        this.lastPlan = cached;
+        return cached;
+      }
+    }
+    stats.cacheMiss();
+    const plan = this.compile();
+    cache.set(this.target, key, plan);
+    return plan;
+  }
+
+  private compile(): Plan {
+    const stats = statsFor(this.target);
+    const strategy = this.resolveStrategy();
+    const startedAt = performance.now();
+    const plan =
+      "compile" in strategy
+        ? strategy.compile({ target: this.target, options: this.options, nested: this.nestedJit })
+        : new PassthroughPlan(this.target, [this.selectionText()]);
+    const ms = performance.now() - startedAt;
+    stats.compiled(ms, plan.strategy);
+    this.lastPlan = plan;
+    if (debugLevel() >= 1) {
+      debugPrint(
+        `jit ${this.name}: compiled in ${ms.toFixed(2)} ms · ${this.selectionText()}\n${plan.toString()}`,
+      );
+    }
+    return plan;
+  }
+
+  private cacheKey(strategy: Strategy | { name: string }, input: unknown): string {
+    const base = `${strategy.name}|${optionsKey(this.options)}`;
+    const sensitive = (strategy as { shapeSensitive?: boolean }).shapeSensitive === true;
+    return sensitive ? `${base}|${signatureOf(input)}` : base;
+  }
+
+  private get target(): AnyOperator {
+    return this.original as unknown as AnyOperator;
+  }
+
+  private resolveStrategy(): Strategy | { name: "passthrough" } {
+    const mode = this.options.mode;
+    if (mode !== "auto") return strategyByName(mode)!;
+    this.selection ??= selectStrategy(this.target, this.options);
+    if (this.selection.selected === "passthrough") return { name: "passthrough" };
+    return strategyByName(this.selection.selected)!;
+  }
+
+  private selectionText(): string {
+    if (this.options.mode !== "auto") return `mode ${this.options.mode}`;
+    this.selection ??= selectStrategy(this.target, this.options);
+    const s = this.selection;
+    return `auto → ${s.selected}: ${s.reason}`;
+  }
+}

@@ -1,0 +1,19 @@
+import type { Graph } from "../graph/graph.js";
+import type { RunEnv } from "./run-env.js";
+
+/**
+ * A compiled plan: wiring only, never values from an earlier call. `run` executes it for
+ * one call; `toString` is its stable printed form (tests compare it exactly).
+ */
+export interface Plan {
+  /** The strategy that built it: "structural", "passthrough", or a registered one. */
+  readonly strategy: string;
+  /** The dataflow graph, when the plan has one. */
+  readonly graph: Graph | undefined;
+  /** Notes for `explain()`: fallbacks, opaque operators, guards. */
+  readonly notes: readonly string[];
+  /** Whether the plan depends on the input's shape (and must be cached per signature). */
+  readonly shapeSensitive: boolean;
+  run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown>;
+  toString(): string;
+}

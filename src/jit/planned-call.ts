@@ -1,0 +1,92 @@
+import type { CallContext } from "../operator/context.js";
+import { runInContext } from "../operator/context.js";
+import { isRecord } from "../operator/objects.js";
+import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
+import { stepOutputError } from "./glue.js";
+import { currentRunEnv, type RunEnv } from "./run-env.js";
+
+/** Where a call sits in the target: the operator that makes it eagerly and that one's path. */
+export interface CallSite {
+  /** The operator whose `forward` would make this call; undefined for the target itself. */
+  readonly parent: AnyOperator | undefined;
+  /** The parent's path relative to the target, e.g. `/operators[1]`; "" for the target. */
+  readonly parentRel: string;
+}
+
+/**
+ * Calls `target` from the context its eager parent would call it from, so the call gets the
+ * same operator path, validation and budget slot it would get eagerly. Optionally checks
+ * that a Sequence step returned an object, and memoizes across calls where allowed.
+ */
+export class PlannedCall extends Operator<unknown, unknown> {
+  override effects;
+  readonly target: AnyOperator;
+  readonly site: CallSite;
+  /** Relative path of the step, when the output must be an object (Sequence/Parallel). */
+  readonly recordCheck: { rel: string; what: string } | undefined;
+  readonly memoize: boolean;
+
+  constructor(
+    target: AnyOperator,
+    site: CallSite,
+    options: { recordCheck?: { rel: string; what: string }; memoize: boolean },
+  ) {
+    super();
+    this.name = target.name;
+    this.effects = target.effects;
+    this.target = target;
+    this.site = site;
+    this.recordCheck = options.recordCheck;
+    this.memoize = options.memoize;
+  }
+
+  async forward(input: unknown, ctx: CallContext): Promise<unknown> {
+    const env = currentRunEnv();
+    const key = this.memoize ? env.memo.keyOf(this.target, input, env.occurrences) : undefined;
+    const hit = key === undefined ? undefined : env.memo.get(key);
+    if (hit) return hit.value;
+    const output = await runInContext(this.parentContext(ctx, env), () =>
+      callOperator(this.target, input, { signal: ctx.signal }),
+    );
+    if (this.recordCheck && !isRecord(output)) {
+      throw stepOutputError(env.basePath + this.recordCheck.rel, this.recordCheck.what, output);
+    }
+    if (key !== undefined) env.memo.set(key, output);
+    return output;
+  }
+
+  private parentContext(ctx: CallContext, env: RunEnv): CallContext {
+    const { parent, parentRel } = this.site;
+    if (parent) return { ...ctx, operator: parent, path: env.basePath + parentRel };
+    return { ...ctx, operator: env.callerOperator, path: env.callerPath };
+  }
+}
+
+/**
+ * A node whose work is a sub-plan or a control construct (Branch, Retry, MapReduce): it runs
+ * `body` in the plan's environment. It holds the original operator as a field, so it is a
+ * composite and never takes a budget slot while its children run.
+ */
+export class ControlNode extends Operator<unknown, unknown> {
+  override effects;
+  readonly original: AnyOperator;
+  readonly kind: string;
+  private readonly body: (input: unknown, signal: AbortSignal, env: RunEnv) => Promise<unknown>;
+
+  constructor(
+    kind: string,
+    original: AnyOperator,
+    body: (input: unknown, signal: AbortSignal, env: RunEnv) => Promise<unknown>,
+  ) {
+    super();
+    this.name = `${kind}:${original.name}`;
+    this.kind = kind;
+    this.effects = original.effects;
+    this.original = original;
+    this.body = body;
+  }
+
+  forward(input: unknown, ctx: CallContext): Promise<unknown> {
+    return this.body(input, ctx.signal, currentRunEnv());
+  }
+}

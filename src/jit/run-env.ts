@@ -1,0 +1,37 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { AnyOperator } from "../operator/operator.js";
+import type { Memo } from "./memo.js";
+import type { ResolvedOptions } from "./options.js";
+import type { StatsRecorder } from "./stats.js";
+
+/**
+ * What the nodes of a plan need to know about the call running them. Plans hold wiring
+ * only; everything that belongs to one call lives here.
+ */
+export interface RunEnv {
+  readonly signal: AbortSignal;
+  /** The path the target has in this call, as eager execution would give it. */
+  readonly basePath: string;
+  /** The operator that called the target, if any, and its path. */
+  readonly callerOperator: AnyOperator | undefined;
+  readonly callerPath: string;
+  readonly options: ResolvedOptions;
+  readonly stats: StatsRecorder;
+  readonly memo: Memo;
+  /** Occurrences of (operator, input) in this call, so repeated samples stay distinct. */
+  readonly occurrences: Map<string, number>;
+  /** Per-node timing lines, collected only when EMBER_DEBUG >= 2. */
+  readonly debugNodes: string[] | undefined;
+}
+
+const storage = new AsyncLocalStorage<RunEnv>();
+
+export function currentRunEnv(): RunEnv {
+  const env = storage.getStore();
+  if (!env) throw new Error("ember-xcs internal: a plan node ran outside its plan");
+  return env;
+}
+
+export function runWithEnv<T>(env: RunEnv, fn: () => T): T {
+  return storage.run(env, fn);
+}

@@ -1,0 +1,102 @@
+import type { ChatRequest } from "../types.js";
+
+/**
+ * Reply text for the simulated provider. The LLM operators state their reply format as lines
+ * `Label: <placeholder>`; answering in that format lets judges, selectors and verifiers run
+ * on the simulated provider. A placeholder `<a number from 0 to 4>` gets an integer in range,
+ * `<correct or incorrect>` one of the words, anything else a short made-up phrase.
+ */
+export function simulatedReply(request: ChatRequest, sample: number, random: () => number): string {
+  if (request.responseSchema) {
+    return JSON.stringify(valueForSchema(request.responseSchema.schema, random, sample));
+  }
+  const prompt = request.messages.map((m) => m.content).join("\n");
+  const format = [...prompt.matchAll(FORMAT_LINE)];
+  if (format.length > 0) {
+    return format
+      .map((m) => `${m[1]}: ${fillPlaceholder(m[1] ?? "", m[2] ?? "", random, sample)}`)
+      .join("\n");
+  }
+  const last = request.messages[request.messages.length - 1]?.content ?? "";
+  const topic = last.replace(/\s+/g, " ").trim().slice(0, 60);
+  return `Simulated reply #${sample} (${phrase(random)}) to: ${topic}`;
+}
+
+const FORMAT_LINE = /^([A-Z][A-Za-z ]{0,30}):\s*<([^>\n]+)>\s*$/gm;
+const NUMBER_RANGE = /number from (-?\d+) to (-?\d+)/i;
+
+function fillPlaceholder(
+  label: string,
+  placeholder: string,
+  random: () => number,
+  sample: number,
+): string {
+  const range = NUMBER_RANGE.exec(placeholder);
+  if (range) {
+    const low = Number(range[1]);
+    const high = Number(range[2]);
+    return String(low + Math.floor(random() * (high - low + 1)));
+  }
+  const options = placeholder.split(/,\s*|\s+or\s+/).map((o) => o.trim());
+  if (options.length > 1 && options.every((o) => /^[\w-]+$/.test(o))) {
+    return options[Math.floor(random() * options.length)] ?? "";
+  }
+  return `simulated ${label.toLowerCase()} #${sample}: ${phrase(random)}`;
+}
+
+const WORDS = [
+  "amber",
+  "basalt",
+  "cedar",
+  "delta",
+  "ember",
+  "fjord",
+  "granite",
+  "harbor",
+  "indigo",
+  "juniper",
+];
+
+function phrase(random: () => number): string {
+  const pick = () => WORDS[Math.floor(random() * WORDS.length)] ?? "ember";
+  return `${pick()} ${pick()}`;
+}
+
+/** A value matching a (simple) JSON schema: objects, arrays, enums, strings, numbers, booleans. */
+function valueForSchema(schema: unknown, random: () => number, sample: number): unknown {
+  if (typeof schema !== "object" || schema === null) return null;
+  const s = schema as Record<string, unknown>;
+  if (Array.isArray(s.enum) && s.enum.length > 0)
+    return s.enum[Math.floor(random() * s.enum.length)];
+  if ("const" in s) return s.const;
+  const anyOf = s.anyOf ?? s.oneOf;
+  if (Array.isArray(anyOf) && anyOf.length > 0) return valueForSchema(anyOf[0], random, sample);
+  switch (s.type) {
+    case "object": {
+      const out: Record<string, unknown> = {};
+      const properties = (s.properties ?? {}) as Record<string, unknown>;
+      for (const [key, sub] of Object.entries(properties))
+        out[key] = valueForSchema(sub, random, sample);
+      return out;
+    }
+    case "array": {
+      const min = typeof s.minItems === "number" ? s.minItems : 1;
+      return Array.from({ length: Math.max(min, 1) }, () =>
+        valueForSchema(s.items, random, sample),
+      );
+    }
+    case "integer":
+    case "number": {
+      const low = typeof s.minimum === "number" ? s.minimum : 0;
+      const high = typeof s.maximum === "number" ? s.maximum : low + 100;
+      const n = low + random() * (high - low);
+      return s.type === "integer" ? Math.round(n) : n;
+    }
+    case "boolean":
+      return random() < 0.5;
+    case "string":
+      return `simulated #${sample}: ${phrase(random)}`;
+    default:
+      return null;
+  }
+}
