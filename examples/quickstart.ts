@@ -22,7 +22,8 @@ const simulated = model.startsWith("sim:");
 
 /** A fresh simulated provider per side, same seed: eager and jitted see the same samples. */
 function freshModel(): void {
-  if (simulated) models.register("sim", new SimulatedProvider({ seed: 7, latency: { medianMs: 60, sigma: 0 } }));
+  if (simulated)
+    models.register("sim", new SimulatedProvider({ seed: 7, latency: { medianMs: 60, sigma: 0 } }));
 }
 
 // Three independent steps, each reading only `question` (their prompts declare it), then an
@@ -41,7 +42,8 @@ const pipeline = new SequenceOperator({
       model,
       temperature: 0.7,
       maxTokens: 40,
-      prompt: "Question: {question}\nFacts: {facts}\nAngle: {angle}\nRisks: {risks}\nAnswer briefly.",
+      prompt:
+        "Question: {question}\nFacts: {facts}\nAngle: {angle}\nRisks: {risks}\nAnswer briefly.",
     }),
     new MapOperator({
       name: "first_words",
@@ -66,7 +68,9 @@ async function runAll(run: (input: { question: string }) => Promise<unknown>) {
   return { outputs, ms: performance.now() - started };
 }
 
-console.log(`model: ${models.get(model).label}${simulated ? " — simulated, no API key needed" : ""}`);
+console.log(
+  `model: ${models.get(model).label}${simulated ? " — simulated, no API key needed" : ""}`,
+);
 
 freshModel();
 const eager = await runAll((input) => pipeline(input));
