@@ -13,6 +13,7 @@ import type { NodeResult } from "./results.js";
 import {
   checkRunOptions,
   type EngineOptions,
+  type NodeInvoker,
   type RunObserver,
   reportedNodes,
 } from "./run-options.js";
@@ -75,6 +76,12 @@ class GraphRun {
   private readonly nodeTimeoutMs: number | undefined;
   private readonly nodeDeadlines: (() => void)[] | undefined;
   private readonly observer: RunObserver | undefined;
+  private readonly invoke: NodeInvoker | undefined;
+  private readonly precedes: ((a: string, b: string) => boolean) | undefined;
+  /** In ordered mode: the failure eager execution would report, as far as known. */
+  private candidate: { index: number; error: unknown } | undefined;
+  /** In ordered mode: each running node's own controller, so it can be aborted alone. */
+  private readonly nodeLinks: (AbortController | undefined)[] | undefined;
   /** The context every node's call runs in: the caller's, with the run's budget and signal. */
   private readonly scope: CallContext;
   private readonly controller: AbortController;
@@ -104,6 +111,10 @@ class GraphRun {
     this.nodeTimeoutMs = options.nodeTimeoutMs;
     if (options.nodeTimeoutMs !== undefined) this.nodeDeadlines = new Array(count);
     this.observer = options.observer;
+    this.invoke = options.invoke;
+    const ordered = options.precedes !== undefined && !this.wrapErrors && !options.continueOnError;
+    this.precedes = ordered ? options.precedes : undefined;
+    if (ordered) this.nodeLinks = new Array(count);
     const outer = currentContext();
     const enclosing = outer?.budget ?? getGlobalBudget();
     const budget =
@@ -158,13 +169,37 @@ class GraphRun {
     while (!this.done) {
       let index: number;
       if (this.sequential) {
-        if (this.inFlight > 0 || this.cursor === this.order.length) return;
+        if (this.inFlight > 0 || this.cursor === this.order.length) break;
         index = this.order[this.cursor++]!;
       } else {
-        if (this.head === this.tail) return;
+        if (this.head === this.tail) break;
         index = this.ready[this.head++]!;
       }
+      if (this.candidate && !this.comesBefore(index, this.candidate.index)) continue;
       this.runNode(index);
+    }
+    if (this.candidate && !this.done && this.inFlight === 0) {
+      this.stop(this.candidate.error, new AbortError("an earlier step failed"));
+    }
+  }
+
+  private comesBefore(a: number, b: number): boolean {
+    return this.precedes!(this.nodes[a]!.id, this.nodes[b]!.id);
+  }
+
+  /**
+   * Ordered mode: `index` failed. It becomes the reported failure unless an earlier one
+   * comes before it; nodes that do not come before the reported failure are aborted.
+   */
+  private orderedFailure(index: number, error: unknown): void {
+    if (this.candidate && !this.comesBefore(index, this.candidate.index)) return;
+    this.candidate = { index, error };
+    const links = this.nodeLinks!;
+    for (let j = 0; j < links.length; j++) {
+      const link = links[j];
+      if (link && j !== index && !this.comesBefore(j, index)) {
+        link.abort(new AbortError("an earlier step failed", { cause: error }));
+      }
     }
   }
 
@@ -199,7 +234,35 @@ class GraphRun {
       this.failed(index, err, false);
       return;
     }
-    this.succeeded(index, output);
+    this.inlineDone(index, output);
+  }
+
+  /**
+   * An inline function may still return a promise (a map whose function turned out async,
+   * an aggregate): the node then settles when it does, like a call.
+   */
+  private inlineDone(index: number, output: unknown): void {
+    if (!(output instanceof Promise)) {
+      this.succeeded(index, output);
+      return;
+    }
+    this.inFlight++;
+    output.then(
+      (value) => this.inlineSettled(index, true, value),
+      (err: unknown) => this.inlineSettled(index, false, err),
+    );
+  }
+
+  private inlineSettled(index: number, ok: boolean, value: unknown): void {
+    if (this.done) return;
+    this.inFlight--;
+    try {
+      if (ok) this.succeeded(index, value);
+      else this.failed(index, value, false);
+      this.drain();
+    } catch (err) {
+      this.stop(err);
+    }
   }
 
   private runObservedInline(index: number, node: WiredNode, input: unknown): void {
@@ -215,7 +278,7 @@ class GraphRun {
       return;
     }
     observer.nodeFinished?.(node.id, performance.now() - startedAt, 0);
-    this.succeeded(index, output);
+    this.inlineDone(index, output);
   }
 
   private startCall(index: number, node: WiredNode, input: unknown): void {
@@ -230,7 +293,8 @@ class GraphRun {
       if (finished) return;
       finished = true;
       if (link) {
-        this.nodeDeadlines![index]!();
+        this.nodeDeadlines?.[index]?.();
+        if (this.nodeLinks) this.nodeLinks[index] = undefined;
         link.dispose();
       }
       if (this.done) return;
@@ -246,11 +310,17 @@ class GraphRun {
         this.stop(err);
       }
     };
+    if (this.nodeLinks && this.nodeTimeoutMs === undefined) {
+      link = linkedController(signal);
+      signal = link.controller.signal;
+      this.nodeLinks[index] = link.controller;
+    }
     if (this.nodeTimeoutMs !== undefined) {
       const limitMs = this.nodeTimeoutMs;
       const nodeLink = linkedController(signal);
       link = nodeLink;
       signal = nodeLink.controller.signal;
+      if (this.nodeLinks) this.nodeLinks[index] = nodeLink.controller;
       this.nodeDeadlines![index] = startDeadline(limitMs, () => {
         const error = new TimeoutError(node.id, limitMs);
         nodeLink.controller.abort(error);
@@ -299,6 +369,8 @@ class GraphRun {
       };
       scope = { ...scope, meter };
     }
+    const invoke = this.invoke;
+    if (invoke) return runInContext(scope, () => invoke(node.id, node.operator, input, signal));
     return runInContext(scope, () => callOperator(node.operator, input, { signal }));
   }
 
@@ -310,6 +382,10 @@ class GraphRun {
 
   private failed(index: number, error: unknown, timedOut: boolean): void {
     const id = this.nodes[index]!.id;
+    if (this.precedes && !timedOut) {
+      this.orderedFailure(index, error);
+      return;
+    }
     if (this.results) {
       this.results[index] = { status: "error", error };
       this.block(index, id);

@@ -1,3 +1,4 @@
+import type { AnyOperator } from "../operator/operator.js";
 import { GraphError, OptionError } from "./errors.js";
 import { checkTimeoutMs } from "./timeout.js";
 import type { Wiring } from "./wiring.js";
@@ -40,7 +41,28 @@ export interface EngineOptions extends RunOptions {
    */
   errors?: "wrap" | "raw";
   observer?: RunObserver;
+  /**
+   * Makes each non-inline node's call instead of `callOperator(node, input, { signal })`,
+   * inside the run's scope. The JIT uses it to call a plan node's operator from the context
+   * its eager parent would call it from.
+   */
+  invoke?: NodeInvoker;
+  /**
+   * Whether node `a` would have finished before node `b` started when run as written. With
+   * it (and errors "raw"), a failure does not simply win by being first: nodes that come
+   * before it keep running and their own failure takes its place; every other node is
+   * aborted or never started. So the run fails with the error eager execution would give.
+   */
+  precedes?: (a: string, b: string) => boolean;
 }
+
+/** @internal */
+export type NodeInvoker = (
+  id: string,
+  operator: AnyOperator,
+  input: unknown,
+  signal: AbortSignal,
+) => Promise<unknown>;
 
 /** @internal Per-node timing for the JIT's stats and EMBER_DEBUG=2. */
 export interface RunObserver {
@@ -52,6 +74,7 @@ export interface RunObserver {
   nodeFinished?(id: string, ms: number, waitMs: number): void;
 }
 
+const INTERNAL = ["errors", "observer", "invoke", "precedes"];
 const KNOWN = new Set([
   "scheduler",
   "maxConcurrency",
@@ -62,6 +85,8 @@ const KNOWN = new Set([
   "outputs",
   "errors",
   "observer",
+  "invoke",
+  "precedes",
 ]);
 const SCHEDULERS = ["parallel", "sequential"];
 const ERROR_MODES = ["wrap", "raw"];
@@ -70,7 +95,7 @@ const ERROR_MODES = ["wrap", "raw"];
 export function checkRunOptions(options: EngineOptions): void {
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) {
-      const valid = [...KNOWN].filter((k) => k !== "errors" && k !== "observer");
+      const valid = [...KNOWN].filter((k) => !INTERNAL.includes(k));
       throw new OptionError("unknown_option", {
         where: "graph run",
         what: "unknown option",

@@ -2,6 +2,7 @@ import { InlineOperator } from "../engine/inline.js";
 import { Graph } from "../graph/graph.js";
 import type { Effects } from "../operator/effects.js";
 import type { AnyOperator } from "../operator/operator.js";
+import type { CallSpec } from "./planned-call.js";
 
 /** The plan input, as a source of node inputs. */
 export const IN = "in";
@@ -30,12 +31,32 @@ export class PlanBuilder {
   /** Nodes known to output a plain object (merges, fused maps, Sequence/Parallel results). */
   readonly recordRefs = new Set<string>();
   readonly notes: string[] = [];
+  /** How each call node calls its operator; nodes without one are called as they are. */
+  readonly calls = new Map<string, CallSpec>();
+  /**
+   * Each node's place in eager order: `s3` is step 3 of a sequence, `p1` member 1 of
+   * something run concurrently. Used to report the failure eager execution would report.
+   */
+  readonly order = new Map<string, readonly string[]>();
+  private readonly position: string[] = [];
   private count = 0;
 
-  add(op: AnyOperator, meta: NodeMeta, sources: readonly Source[]): string {
+  /** Adds the nodes `emit` creates at `key` (`s2`, `p0`) below the current position. */
+  within<T>(key: string, emit: () => T): T {
+    this.position.push(key);
+    try {
+      return emit();
+    } finally {
+      this.position.pop();
+    }
+  }
+
+  add(op: AnyOperator, meta: NodeMeta, sources: readonly Source[], call?: CallSpec): string {
     const id = `n${this.count++}`;
     this.graph.addNode(id, op);
     this.meta.set(id, meta);
+    this.order.set(id, [...this.position]);
+    if (call) this.calls.set(id, call);
     const only = sources.length === 1 ? sources[0]! : undefined;
     // A node fed the plan input alone is a root: the engine hands it the input directly.
     if (only?.ref === IN && only.toKey === undefined) return id;
@@ -53,4 +74,17 @@ export class PlanBuilder {
     }
     return IN;
   }
+}
+
+/** Whether a node at `a` finishes before one at `b` starts when run as written. */
+export function precedesInOrder(a: readonly string[], b: readonly string[]): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    // Steps of one sequence run in order; members of a concurrent group race.
+    return x[0] === "s" && y[0] === "s" && Number(x.slice(1)) < Number(y.slice(1));
+  }
+  return false;
 }

@@ -1,5 +1,6 @@
 import { InlineOperator } from "../engine/inline.js";
 import { type PlainObject, requireRecord } from "../operator/objects.js";
+import { isPromiseLike } from "../operators/validate.js";
 import { currentRunEnv } from "./run-env.js";
 
 /** The error eager Sequence/Parallel throw for a step that returned a non-object. */
@@ -55,7 +56,10 @@ export function ensembleGlue(
     const given = parts as Record<string, unknown>;
     const outputs: unknown[] = new Array(count);
     for (let i = 0; i < count; i++) outputs[i] = given[i];
-    return aggregate ? aggregate(outputs) : { responses: outputs };
+    if (!aggregate) return { responses: outputs };
+    const result = aggregate(outputs);
+    // The engine awaits a promise from an inline node; any other thenable becomes one.
+    return isPromiseLike(result) ? Promise.resolve(result) : result;
   });
 }
 

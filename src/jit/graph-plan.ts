@@ -1,9 +1,11 @@
 import { InlineOperator } from "../engine/inline.js";
 import { type RunObserver, runGraph } from "../engine/ready-queue.js";
+import type { NodeInvoker } from "../engine/run-options.js";
 import type { Graph } from "../graph/graph.js";
-import type { AnyOperator } from "../operator/operator.js";
-import { IN, type NodeMeta, type PlanBuilder } from "./builder.js";
+import { type AnyOperator, callOperator } from "../operator/operator.js";
+import { IN, type NodeMeta, type PlanBuilder, precedesInOrder } from "./builder.js";
 import type { Plan } from "./plan.js";
+import { callPlanned } from "./planned-call.js";
 import { renderPlan } from "./render-plan.js";
 import type { RunEnv } from "./run-env.js";
 
@@ -17,6 +19,8 @@ export class GraphPlan implements Plan {
   readonly output: string;
   readonly target: AnyOperator;
   private readonly single: ((input: unknown) => unknown) | undefined;
+  private readonly invoke: NodeInvoker;
+  private readonly precedes: (a: string, b: string) => boolean;
 
   constructor(
     readonly strategy: string,
@@ -32,6 +36,13 @@ export class GraphPlan implements Plan {
     // One synchronous node (fused maps, say) needs no scheduler at all.
     const only = this.graph.nodes.size === 1 ? this.graph.nodes.get(output) : undefined;
     this.single = only instanceof InlineOperator ? only.fn : undefined;
+    const order = builder.order;
+    this.precedes = (a, b) => precedesInOrder(order.get(a) ?? [], order.get(b) ?? []);
+    const calls = builder.calls;
+    this.invoke = (id, operator, input, signal) => {
+      const spec = calls.get(id);
+      return spec ? callPlanned(spec, input, signal) : callOperator(operator, input, { signal });
+    };
   }
 
   async run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
@@ -41,6 +52,8 @@ export class GraphPlan implements Plan {
       errors: "raw",
       outputs: [this.output],
       signal,
+      invoke: this.invoke,
+      precedes: this.precedes,
       observer: this.observerFor(env),
     });
     return results[this.output];

@@ -1,5 +1,4 @@
-import type { CallContext } from "../operator/context.js";
-import { runInContext } from "../operator/context.js";
+import { type CallContext, currentContext, runInContext } from "../operator/context.js";
 import { isRecord } from "../operator/objects.js";
 import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
 import { stepOutputError } from "./glue.js";
@@ -13,53 +12,41 @@ export interface CallSite {
   readonly parentRel: string;
 }
 
-/**
- * Calls `target` from the context its eager parent would call it from, so the call gets the
- * same operator path, validation and budget slot it would get eagerly. Optionally checks
- * that a Sequence step returned an object, and memoizes across calls where allowed.
- */
-export class PlannedCall extends Operator<unknown, unknown> {
-  override effects;
+/** How a plan node calls its operator: what to call, from where, and what to check. */
+export interface CallSpec {
+  /** What actually runs: the operator, or its jitted stand-in for a nested custom one. */
   readonly target: AnyOperator;
   readonly site: CallSite;
   /** Relative path of the step, when the output must be an object (Sequence/Parallel). */
   readonly recordCheck: { rel: string; what: string } | undefined;
   readonly memoize: boolean;
+}
 
-  constructor(
-    target: AnyOperator,
-    site: CallSite,
-    options: { recordCheck?: { rel: string; what: string }; memoize: boolean },
-  ) {
-    super();
-    this.name = target.name;
-    this.effects = target.effects;
-    this.target = target;
-    this.site = site;
-    this.recordCheck = options.recordCheck;
-    this.memoize = options.memoize;
+/**
+ * Calls `spec.target` from the context its eager parent would call it from, so the call gets
+ * the same operator path, validation and budget slot it would get eagerly; checks a step's
+ * output where eager execution does, and memoizes across calls where allowed.
+ */
+export async function callPlanned(
+  spec: CallSpec,
+  input: unknown,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const env = currentRunEnv();
+  const key = spec.memoize ? env.memo.keyOf(spec.target, input, env.occurrences) : undefined;
+  const hit = key === undefined ? undefined : env.memo.get(key);
+  if (hit) return hit.value;
+  const scope = currentContext()!;
+  const { parent, parentRel } = spec.site;
+  const from: CallContext = parent
+    ? { ...scope, operator: parent, path: env.basePath + parentRel }
+    : { ...scope, operator: env.callerOperator, path: env.callerPath };
+  const output = await runInContext(from, () => callOperator(spec.target, input, { signal }));
+  if (spec.recordCheck && !isRecord(output)) {
+    throw stepOutputError(env.basePath + spec.recordCheck.rel, spec.recordCheck.what, output);
   }
-
-  async forward(input: unknown, ctx: CallContext): Promise<unknown> {
-    const env = currentRunEnv();
-    const key = this.memoize ? env.memo.keyOf(this.target, input, env.occurrences) : undefined;
-    const hit = key === undefined ? undefined : env.memo.get(key);
-    if (hit) return hit.value;
-    const output = await runInContext(this.parentContext(ctx, env), () =>
-      callOperator(this.target, input, { signal: ctx.signal }),
-    );
-    if (this.recordCheck && !isRecord(output)) {
-      throw stepOutputError(env.basePath + this.recordCheck.rel, this.recordCheck.what, output);
-    }
-    if (key !== undefined) env.memo.set(key, output);
-    return output;
-  }
-
-  private parentContext(ctx: CallContext, env: RunEnv): CallContext {
-    const { parent, parentRel } = this.site;
-    if (parent) return { ...ctx, operator: parent, path: env.basePath + parentRel };
-    return { ...ctx, operator: env.callerOperator, path: env.callerPath };
-  }
+  if (key !== undefined) env.memo.set(key, output);
+  return output;
 }
 
 /**

@@ -13,7 +13,7 @@ import { ensembleGlue, mergeGlue, type RecordCheck, recordGlue } from "./glue.js
 import { GraphPlan } from "./graph-plan.js";
 import { ALL, type KeySet, overlaps, stepKeys } from "./keys.js";
 import type { ResolvedOptions } from "./options.js";
-import { type CallSite, ControlNode, PlannedCall } from "./planned-call.js";
+import { type CallSite, type CallSpec, ControlNode } from "./planned-call.js";
 
 /** What compiling needs besides the target. */
 export interface StructuralContext {
@@ -145,13 +145,14 @@ export class StructuralCompiler {
       op.isLeaf() &&
       !isFusableMap(op) &&
       (op.effects === "pure" || (op.effects === "stochastic" && !options.preserveStochasticity));
-    const node = new PlannedCall(target, at.site, {
+    const call: CallSpec = {
+      target,
+      site: at.site,
       memoize,
-      ...(check ? { recordCheck: { rel: check.rel, what: check.what } } : {}),
-    });
-    const id = this.b.add(node, { kind, rel: at.rel, label: op.name, effects: op.effects }, [
-      { ref: src },
-    ]);
+      recordCheck: check ? { rel: check.rel, what: check.what } : undefined,
+    };
+    const meta = { kind, rel: at.rel, label: op.name, effects: op.effects };
+    const id = this.b.add(op, meta, [{ ref: src }], call);
     if (check) this.b.recordRefs.add(id);
     if (op.effects === "pure") {
       let bySource = this.pureCalls.get(op);
@@ -207,7 +208,8 @@ export class StructuralCompiler {
           start === 0 && leadingFused
             ? { rel: at.rel, what: "sequence input", code: "not_an_object" }
             : undefined;
-        this.sequenceFused(seq, start, i, segments, at, inputCheck);
+        const from = start;
+        this.b.within(`s${from}`, () => this.sequenceFused(seq, from, i, segments, at, inputCheck));
         continue;
       }
       const step = steps[i]!;
@@ -220,15 +222,13 @@ export class StructuralCompiler {
         what: "step output",
         code: "step_returned_non_object",
       };
-      const ref = this.emit(step, stepInput, child(i), check);
+      const ref = this.b.within(`s${i}`, () => this.emit(step, stepInput, child(i), check));
       segments.push({ ref, full: false, writes: keys.writes, barrier });
       i++;
     }
     const last = lastFull(segments);
-    return this.merge(
-      segments.slice(last).map((s) => s.ref),
-      at.rel,
-    );
+    const parts = segments.slice(last).map((s) => s.ref);
+    return this.b.within(`s${steps.length}`, () => this.merge(parts, at.rel));
   }
 
   private sequenceFused(
@@ -281,7 +281,8 @@ export class StructuralCompiler {
     const outputs = par.operators.map((op, i) => {
       const rel = `${at.rel}/operators[${i}]`;
       const check: RecordCheck = { rel, what: "output", code: "step_returned_non_object" };
-      return this.emit(op, input, { rel, site: { parent: par, parentRel: at.rel } }, check);
+      const place = { rel, site: { parent: par, parentRel: at.rel } };
+      return this.b.within(`p${i}`, () => this.emit(op, input, place, check));
     });
     return this.merge([input, ...outputs], at.rel);
   }
@@ -289,7 +290,9 @@ export class StructuralCompiler {
   private ensemble(ens: EnsembleOperator, src: string, at: Place): string {
     this.gains.maxFanOut = Math.max(this.gains.maxFanOut, ens.operators.length);
     const outputs = ens.operators.map((op, i) =>
-      this.emit(op as AnyOperator, src, memberPlace(ens, at, i), undefined),
+      this.b.within(`p${i}`, () =>
+        this.emit(op as AnyOperator, src, memberPlace(ens, at, i), undefined),
+      ),
     );
     const sources = outputs.map((ref, i) => ({ ref, toKey: String(i) }));
     const aggregate = ens.aggregate as ((outputs: unknown[]) => unknown) | undefined;
@@ -312,15 +315,14 @@ export class StructuralCompiler {
         if (maps.length > 1) this.gains.fusedMaps += maps.length;
         const label = maps.length === 1 ? maps[0]!.name : `fused ${maps.length} maps`;
         const node = fuseContainerMaps(`fused(${label})`, maps, rels);
-        ref = this.b.add(node, { kind: "fused", rel: rels[0]!, label, effects: "pure" }, [{ ref }]);
+        const meta = { kind: "fused" as const, rel: rels[0]!, label, effects: "pure" as const };
+        const from = ref;
+        ref = this.b.within(`s${start}`, () => this.b.add(node, meta, [{ ref: from }]));
         continue;
       }
-      ref = this.emit(
-        steps[i]!,
-        ref,
-        { rel: `${at.rel}/operators[${i}]`, site: { parent: box, parentRel: at.rel } },
-        undefined,
-      );
+      const place = { rel: `${at.rel}/operators[${i}]`, site: { parent: box, parentRel: at.rel } };
+      const [step, from] = [steps[i]!, ref];
+      ref = this.b.within(`s${i}`, () => this.emit(step, from, place, undefined));
       i++;
     }
     return ref;
@@ -425,5 +427,5 @@ function fusedKeys(keys: readonly { reads: KeySet; writes: KeySet }[]) {
 
 /** Plan nodes and jitted operators run themselves; they are never wrapped again. */
 function isPlannedOperator(op: AnyOperator): boolean {
-  return op instanceof PlannedCall || op instanceof ControlNode || "original" in op;
+  return op instanceof ControlNode || "original" in op;
 }
