@@ -16,6 +16,7 @@ import {
   SequenceOperator,
   VerifierOperator,
 } from "../src/index.js";
+import { signatureOf } from "../src/jit/signature.js";
 import { notEmpty } from "../src/operators/verifier.js";
 
 afterEach(() => resetJit());
@@ -173,6 +174,7 @@ for (const c of CASES) {
     for (const mode of MODES) {
       const eagerCalls: string[] = [];
       const jitCalls: string[] = [];
+      const missesBefore = getJitStats().speculationMisses;
       const eager = c.build(eagerCalls);
       const fast = jit(c.build(jitCalls), { mode });
       for (const input of c.inputs) {
@@ -180,9 +182,23 @@ for (const c of CASES) {
         const got = await outcome(fast, input);
         assert.deepEqual(got, want, `${mode} on ${JSON.stringify(input)}`);
       }
-      assert.deepEqual([...jitCalls].sort(), [...eagerCalls].sort(), `${mode}: same calls`);
+      // Every call eager made, and besides them only started calls that missed (pure ones).
+      const extra = [...jitCalls];
+      for (const call of eagerCalls) {
+        const at = extra.indexOf(call);
+        assert.ok(at >= 0, `${mode}: eager's call ${call} was made`);
+        extra.splice(at, 1);
+      }
+      assert.equal(
+        extra.length,
+        getJitStats().speculationMisses - missesBefore,
+        `${mode}: extra calls`,
+      );
       assert.equal(getJitStats(fast).executions, c.inputs.length);
-      assert.ok(getJitStats(fast).compilations <= 1, `${mode}: one compilation at most`);
+      // Structural plans ignore the input's shape; traces compile once per shape.
+      const shapes = new Set(c.inputs.map((i) => signatureOf(i))).size;
+      const bound = mode === "structural" ? 1 : shapes;
+      assert.ok(getJitStats(fast).compilations <= bound, `${mode}: compilations within ${bound}`);
     }
   });
 }

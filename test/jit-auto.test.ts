@@ -73,9 +73,9 @@ test("a registered strategy is chosen by auto when it scores highest, and its pl
   assert.throws(() => registerStrategy({ ...doubling, name: "structural" }), TypeError);
 });
 
-test("trace and enhanced modes fall back to structural until built, and explain() says so", async () => {
+test("enhanced mode falls back to structural until built, and explain() says so", async () => {
   const seq = new SequenceOperator({ operators: [keyed("a"), keyed("b")] });
-  for (const mode of ["trace", "enhanced"] as const) {
+  for (const mode of ["enhanced"] as const) {
     const fast = jit(seq, { mode });
     assert.deepEqual(await fast({ question: "q" }), await seq({ question: "q" }));
     assert.match(

@@ -26,5 +26,4 @@ function fallback(name: "trace" | "enhanced"): Strategy {
   };
 }
 
-export const traceStrategy = fallback("trace");
 export const enhancedStrategy = fallback("enhanced");

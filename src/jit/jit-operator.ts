@@ -43,7 +43,10 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     this.original = original;
     this.options = options;
     this.nestedJit = nested;
-    if (options.hasSampleInput) this.planFor(options.sampleInput);
+    if (options.hasSampleInput) {
+      const plan = this.planFor(options.sampleInput);
+      plan.prepare?.(options.sampleInput, this.envFor(undefined, this.name, NEVER_ABORTED));
+    }
   }
 
   /** The strategy this operator's plans come from ("passthrough" when none pays). */
@@ -77,17 +80,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const plan = this.planFor(input);
     const stats = statsFor(this.target);
     const debugNodes = debugLevel() >= 2 ? [] : undefined;
-    const env: RunEnv = {
-      signal,
-      basePath: path,
-      callerOperator: parent?.operator,
-      callerPath: parent?.path ?? "",
-      options: this.options,
-      stats,
-      memo: this.memo,
-      occurrences: new Map(),
-      debugNodes,
-    };
+    const env: RunEnv = { ...this.envFor(parent, path, signal), debugNodes };
     const limit = this.options.maxConcurrency;
     const budget = limit === undefined ? parent?.budget : new Budget(limit, parent?.budget);
     // Calls inside the plan belong to the plan, not to an interceptor of our caller.
@@ -105,6 +98,20 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
         debugPrint([head, ...debugNodes].join("\n"));
       }
     }
+  }
+
+  private envFor(parent: CallContext | undefined, path: string, signal: AbortSignal): RunEnv {
+    return {
+      signal,
+      basePath: path,
+      callerOperator: parent?.operator,
+      callerPath: parent?.path ?? "",
+      options: this.options,
+      stats: statsFor(this.target),
+      memo: this.memo,
+      occurrences: new Map(),
+      debugNodes: undefined,
+    };
   }
 
   /** Cache lookup, or compile on a miss; `forceTrace` compiles every time. */
@@ -131,12 +138,13 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const stats = statsFor(this.target);
     const strategy = this.resolveStrategy();
     const startedAt = performance.now();
-    const plan =
+    const plan: Plan =
       "compile" in strategy
         ? strategy.compile({ target: this.target, options: this.options, nested: this.nestedJit })
         : new PassthroughPlan(this.target, [this.selectionText()]);
     const ms = performance.now() - startedAt;
-    stats.compiled(ms, plan.strategy);
+    // A plan that compiles on its first run (a trace) counts that compilation itself.
+    if (!plan.compilesOnRun) stats.compiled(ms, plan.strategy);
     this.lastPlan = plan;
     if (debugLevel() >= 1) {
       debugPrint(

@@ -14,6 +14,12 @@ export interface Plan {
   readonly notes: readonly string[];
   /** Whether the plan depends on the input's shape (and must be cached per signature). */
   readonly shapeSensitive: boolean;
+  /**
+   * Set when the plan compiles on its first run (a trace): it then counts its own
+   * compilations, and `prepare` compiles it ahead of any call (for `sampleInput`).
+   */
+  readonly compilesOnRun?: boolean;
+  prepare?(input: unknown, env: RunEnv): void;
   run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown>;
   toString(): string;
 }

@@ -1,9 +1,10 @@
 import { OptionError } from "../engine/errors.js";
 import type { AnyOperator } from "../operator/operator.js";
-import { enhancedStrategy, traceStrategy } from "./fallback-strategies.js";
+import { enhancedStrategy } from "./fallback-strategies.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Strategy, StrategyScore } from "./strategy.js";
 import { structuralStrategy } from "./structural-strategy.js";
+import { traceStrategy } from "./trace-strategy.js";
 
 const BUILT_IN: readonly Strategy[] = [traceStrategy, structuralStrategy, enhancedStrategy];
 const registered = new Map<string, Strategy>();

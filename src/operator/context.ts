@@ -16,6 +16,8 @@ export interface InterceptedCall {
   /** The operator whose `forward` made this call; undefined for a root call. */
   readonly parent: AnyOperator | undefined;
   readonly path: string;
+  /** The signal the call was made with. */
+  readonly signal: AbortSignal;
   /** Runs the call for real (validation, budget, forward), bypassing this interceptor. */
   readonly run: () => Promise<unknown>;
 }

@@ -94,6 +94,7 @@ export abstract class Operator<I, O> {
         input,
         parent: parent.operator,
         path,
+        signal: options?.signal ?? parent.signal,
         run: () => this.execute(input, path, parent, options) as Promise<unknown>,
       };
       const answer = interceptor.intercept(call);

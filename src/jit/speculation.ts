@@ -1,0 +1,149 @@
+import { linkedController } from "../engine/cancel.js";
+import { AbortError } from "../engine/errors.js";
+import type { CallInterceptor, InterceptedCall } from "../operator/context.js";
+import type { AnyOperator } from "../operator/operator.js";
+import { evaluate } from "./derive.js";
+import { guardEqual } from "./guard.js";
+import { canStartEarly, type TracedCall } from "./traced-call.js";
+
+interface Started {
+  readonly input: unknown;
+  readonly promise: Promise<unknown>;
+  readonly controller: AbortController;
+  readonly dispose: () => void;
+  claimed: boolean;
+}
+
+/** What one speculative run observed, for stats and adaptation. */
+export interface RunReport {
+  hits: number;
+  misses: number;
+  /** Sites whose started call was not taken (guard failed or never asked for). */
+  missedSites: number[];
+  hitSites: number[];
+  /** Calls `forward` made at sites the trace never saw. */
+  unrecorded: string[];
+}
+
+/**
+ * One call of a traced operator: starts every predictable call as soon as its inputs exist
+ * and hands a started call to `forward` only when it asks for the same site with an equal
+ * input. Anything else runs as `forward` asks; nothing recorded is ever replayed.
+ */
+export class Speculation implements CallInterceptor {
+  private readonly started: (Started | undefined)[] = [];
+  private readonly outputs: unknown[] = [];
+  private readonly done = new Set<number>();
+  private readonly occurrences = new Map<AnyOperator, number>();
+  readonly report: RunReport = {
+    hits: 0,
+    misses: 0,
+    missedSites: [],
+    hitSites: [],
+    unrecorded: [],
+  };
+
+  constructor(
+    private readonly target: AnyOperator,
+    private readonly calls: readonly TracedCall[],
+    private readonly sites: Map<AnyOperator, number[]>,
+    private readonly disabled: ReadonlySet<number>,
+    private readonly input: unknown,
+    private readonly signal: AbortSignal,
+    /** Runs a call of `operator` as `target`'s forward would (same context and path). */
+    private readonly startChild: (
+      k: number,
+      operator: AnyOperator,
+      input: unknown,
+      signal: AbortSignal,
+    ) => Promise<unknown>,
+    private readonly runChild: (call: InterceptedCall) => Promise<unknown>,
+  ) {}
+
+  /** Starts every call whose inputs exist now. */
+  startReady(): void {
+    if (this.signal.aborted) return;
+    this.calls.forEach((call, k) => {
+      if (this.started[k] || this.done.has(k) || this.disabled.has(k) || !canStartEarly(call))
+        return;
+      if (!call.deps.every((d) => this.done.has(d))) return;
+      this.start(k, call);
+    });
+  }
+
+  private start(k: number, call: TracedCall): void {
+    let input: unknown;
+    try {
+      input = evaluate(call.derivation!, [this.input, ...this.outputs]);
+    } catch {
+      return;
+    }
+    const { controller, dispose } = linkedController(this.signal);
+    const promise = this.startChild(k, call.operator, input, controller.signal);
+    // A started call that is never taken must not surface its error anywhere.
+    promise.catch(() => {});
+    this.started[k] = { input, promise, controller, dispose, claimed: false };
+  }
+
+  intercept(call: InterceptedCall): Promise<unknown> | undefined {
+    if (call.parent !== this.target) return undefined;
+    const occurrence = this.occurrences.get(call.operator) ?? 0;
+    this.occurrences.set(call.operator, occurrence + 1);
+    const k = this.sites.get(call.operator)?.[occurrence];
+    if (k === undefined) {
+      this.report.unrecorded.push(`${call.path}#${occurrence}`);
+      return this.runChild(call);
+    }
+    const started = this.started[k];
+    let running: Promise<unknown>;
+    if (started && !started.claimed && safeEqual(call.input, started.input)) {
+      started.claimed = true;
+      this.report.hits++;
+      this.report.hitSites.push(k);
+      running = started.promise;
+    } else {
+      if (started && !started.claimed) this.discard(k, started);
+      running = this.runChild(call);
+    }
+    running.then(
+      (output) => this.finished(k, output),
+      () => {},
+    );
+    return running;
+  }
+
+  private finished(k: number, output: unknown): void {
+    this.outputs[k] = output;
+    this.done.add(k);
+    this.startReady();
+  }
+
+  private discard(k: number, started: Started): void {
+    started.claimed = true;
+    started.controller.abort(new AbortError("speculation missed"));
+    this.report.misses++;
+    this.report.missedSites.push(k);
+  }
+
+  /** Aborts started calls `forward` never took and waits until they have let go. */
+  async finish(): Promise<void> {
+    const leftovers: Promise<unknown>[] = [];
+    this.started.forEach((started, k) => {
+      if (!started) return;
+      if (!started.claimed) {
+        this.discard(k, started);
+        leftovers.push(started.promise);
+      }
+    });
+    await Promise.allSettled(leftovers);
+    for (const started of this.started) started?.dispose();
+  }
+}
+
+function safeEqual(a: unknown, b: unknown): boolean {
+  try {
+    return guardEqual(a, b);
+  } catch {
+    return false;
+  }
+}

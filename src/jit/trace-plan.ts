@@ -1,0 +1,208 @@
+import { Graph } from "../graph/graph.js";
+import {
+  type CallContext,
+  currentContext,
+  type InterceptedCall,
+  runInContext,
+  withScope,
+} from "../operator/context.js";
+import { type AnyOperator, callOperator } from "../operator/operator.js";
+import { formatDerivation } from "./derive.js";
+import type { Plan } from "./plan.js";
+import type { RunEnv } from "./run-env.js";
+import { type RunReport, Speculation } from "./speculation.js";
+import { Recording } from "./trace-record.js";
+import { canStartEarly, siteIndex, type TracedCall, yieldsConcurrency } from "./traced-call.js";
+
+/** Consecutive misses after which a site is no longer started early. */
+const SITE_MISS_LIMIT = 3;
+
+type Stage = "untraced" | "speculating" | "passthrough" | "eager";
+
+/**
+ * The trace strategy's plan for one input signature. A staged lifecycle: the first call runs
+ * for real while recording; later calls speculate from the recording while `forward` runs
+ * for real; a plan that keeps meeting calls it never recorded is retraced, at most
+ * `maxRecompiles` times, then the target runs eagerly for good.
+ */
+export class TracePlan implements Plan {
+  readonly strategy = "trace";
+  readonly shapeSensitive = true;
+  readonly compilesOnRun = true;
+  readonly notes: string[] = [];
+  private stage: Stage = "untraced";
+  private calls: readonly TracedCall[] = [];
+  private sites = new Map<AnyOperator, number[]>();
+  private readonly disabled = new Set<number>();
+  private readonly siteMisses: number[] = [];
+  private retraceReason: { reason: string; site?: string } | undefined;
+  private recordings = 0;
+  /** A trace started at jit() time for `sampleInput`; the first call waits for it. */
+  pending: Promise<void> | undefined;
+
+  constructor(
+    readonly target: AnyOperator,
+    /** Routes a direct child call (a nested custom or composite operator to its jitted form). */
+    private readonly route: (op: AnyOperator) => AnyOperator,
+    /** Whether auto chose this plan (it then gives way to pass-through when it gains nothing). */
+    private readonly auto: boolean,
+  ) {}
+
+  get graph(): Graph {
+    const graph = new Graph();
+    this.calls.forEach((call, k) => graph.addNode(`c${k}`, call.operator));
+    this.calls.forEach((call, k) => {
+      for (const d of call.deps) graph.addEdge(`c${d}`, `c${k}`);
+    });
+    return graph;
+  }
+
+  /** Traces `input` now (its result is discarded); the first call waits for it. */
+  prepare(input: unknown, env: RunEnv): void {
+    this.pending = this.record(input, env, new AbortController().signal).then(() => {});
+  }
+
+  async run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
+    if (this.pending) {
+      const pending = this.pending;
+      this.pending = undefined;
+      await pending.catch(() => {});
+    }
+    if (this.stage === "passthrough" || this.stage === "eager") {
+      return callOperator(this.target, input, { signal });
+    }
+    if (this.stage === "untraced" || env.options.forceTrace || this.retraceReason) {
+      return this.record(input, env, signal);
+    }
+    return this.speculate(input, env, signal);
+  }
+
+  /** Runs the target for real while recording its calls; the plan is what it saw. */
+  async record(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
+    const recording = new Recording(this.target, input, (call) => this.runChild(call, env));
+    try {
+      return await withScope({ interceptor: recording }, () =>
+        callOperator(this.target, input, { signal }),
+      );
+    } finally {
+      this.adopt(recording.calls, env, recording.bookkeepingMs);
+    }
+  }
+
+  private adopt(calls: TracedCall[], env: RunEnv, bookkeepingMs: number): void {
+    const startedAt = performance.now();
+    if (this.recordings > 0) {
+      const why = env.options.forceTrace
+        ? { reason: "force_trace" }
+        : (this.retraceReason ?? { reason: "retrace" });
+      env.stats.retraced(why);
+    }
+    this.recordings++;
+    this.retraceReason = undefined;
+    this.calls = calls;
+    this.sites = siteIndex(calls);
+    this.disabled.clear();
+    this.siteMisses.length = 0;
+    const gains = yieldsConcurrency(calls);
+    this.stage = this.auto && !gains ? "passthrough" : "speculating";
+    if (this.stage === "passthrough") {
+      this.notes.push("auto: the trace shows no call that could start early; running as written");
+    }
+    const ms = bookkeepingMs + performance.now() - startedAt;
+    env.stats.compiled(ms, this.stage === "passthrough" ? "passthrough" : "trace");
+  }
+
+  private async speculate(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
+    const scope = currentContext()!;
+    // Started calls run as `forward` would run them: from the target's own context.
+    const asChild: CallContext = {
+      ...scope,
+      operator: this.target,
+      path: env.basePath,
+      interceptor: undefined,
+    };
+    const session = new Speculation(
+      this.target,
+      this.calls,
+      this.sites,
+      this.disabled,
+      input,
+      signal,
+      (k, op, childInput, childSignal) => {
+        const startedAt = performance.now();
+        const running = runInContext(asChild, () =>
+          callOperator(this.route(op), childInput, { signal: childSignal }),
+        );
+        const site = this.calls[k]!.path;
+        const record = () => env.stats.nodeRan(site, performance.now() - startedAt, 0);
+        running.then(record, record);
+        return running;
+      },
+      (call) => this.runChild(call, env),
+    );
+    session.startReady();
+    try {
+      return await withScope({ interceptor: session }, () =>
+        callOperator(this.target, input, { signal }),
+      );
+    } finally {
+      await session.finish();
+      this.adapt(session.report, env);
+    }
+  }
+
+  /** A call `forward` makes itself: run for real, routed to a jitted form where there is one. */
+  private runChild(call: InterceptedCall, env: RunEnv): Promise<unknown> {
+    const startedAt = performance.now();
+    const routed = this.route(call.operator);
+    const running =
+      routed === call.operator
+        ? call.run()
+        : runInContext({ ...currentContext()!, interceptor: undefined }, () =>
+            callOperator(routed, call.input, { signal: call.signal }),
+          );
+    running.then(
+      () => env.stats.nodeRan(call.path, performance.now() - startedAt, 0),
+      () => env.stats.nodeRan(call.path, performance.now() - startedAt, 0),
+    );
+    return running;
+  }
+
+  private adapt(report: RunReport, env: RunEnv): void {
+    if (report.hits > 0) env.stats.speculated(true, report.hits);
+    if (report.misses > 0) env.stats.speculated(false, report.misses);
+    for (const k of report.hitSites) this.siteMisses[k] = 0;
+    for (const k of report.missedSites) {
+      this.siteMisses[k] = (this.siteMisses[k] ?? 0) + 1;
+      if (this.siteMisses[k]! >= SITE_MISS_LIMIT && !this.disabled.has(k)) {
+        this.disabled.add(k);
+        this.notes.push(
+          `site ${this.calls[k]!.site} missed ${SITE_MISS_LIMIT} times in a row: no longer started early`,
+        );
+      }
+    }
+    if (report.unrecorded.length === 0) return;
+    const retraces = this.recordings - 1;
+    if (retraces >= env.options.maxRecompiles) {
+      this.stage = "eager";
+      const why = `retraced ${retraces} times (maxRecompiles ${env.options.maxRecompiles}) and still meets calls it never recorded (${report.unrecorded[0]}): running eagerly`;
+      this.notes.push(why);
+      env.stats.fellBack(why);
+      return;
+    }
+    this.retraceReason = { reason: "unrecorded_call", site: report.unrecorded[0]! };
+  }
+
+  toString(): string {
+    const lines = [`plan trace for ${this.target.name} · ${this.stage}`];
+    this.calls.forEach((call, k) => {
+      const early = canStartEarly(call) && !this.disabled.has(k) ? "early" : "as called";
+      const from = call.derivation ? formatDerivation(call.derivation) : "(not derivable)";
+      lines.push(
+        `  c${k} = ${call.operator.name}[${call.effects}]  ${call.site}  ← ${from}  · ${early}`,
+      );
+    });
+    for (const note of this.notes) lines.push(`  note: ${note}`);
+    return lines.join("\n");
+  }
+}

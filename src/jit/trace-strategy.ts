@@ -1,0 +1,49 @@
+import type { AnyOperator } from "../operator/operator.js";
+import { FunctionOperator } from "./function-operator.js";
+import type { CompileRequest, Strategy, StrategyScore } from "./strategy.js";
+import { isKnownComposite } from "./structural.js";
+import { TracePlan } from "./trace-plan.js";
+
+/** A child worth its own jitted form: it makes calls of its own and is not jitted already. */
+export function nestsCalls(op: AnyOperator): boolean {
+  return !op.isLeaf() && !("original" in op);
+}
+
+/**
+ * Scores what only a trace can see: the calls inside a custom operator's `forward` or a
+ * plain function. Built-in composites are better served structurally; leaves make no calls.
+ */
+export const traceStrategy: Strategy & { readonly shapeSensitive: true } = {
+  name: "trace",
+  shapeSensitive: true,
+  score(target: AnyOperator): StrategyScore {
+    const children = target.children().length;
+    if (target instanceof FunctionOperator) {
+      return {
+        score: 0.6,
+        rationale: "a function: only a trace can see the operators it calls",
+        features: { function: true },
+      };
+    }
+    if (isKnownComposite(target)) {
+      return {
+        score: 0.2,
+        rationale: "a built-in composite: its structure is known without running it",
+        features: { knownComposite: true, children },
+      };
+    }
+    if (children === 0) {
+      return { score: 0, rationale: "a leaf makes no calls to overlap", features: { children } };
+    }
+    return {
+      score: 0.7,
+      rationale: `custom operator with ${children} child operators: a trace can start independent calls early`,
+      features: { knownComposite: false, children },
+    };
+  },
+  compile(request: CompileRequest) {
+    const { target, options, nested } = request;
+    const route = (op: AnyOperator) => (options.recursive && nestsCalls(op) ? nested(op) : op);
+    return new TracePlan(target, route, options.mode === "auto");
+  },
+};
