@@ -72,15 +72,3 @@ test("a registered strategy is chosen by auto when it scores highest, and its pl
   assert.equal(ran, 1);
   assert.throws(() => registerStrategy({ ...doubling, name: "structural" }), TypeError);
 });
-
-test("enhanced mode falls back to structural until built, and explain() says so", async () => {
-  const seq = new SequenceOperator({ operators: [keyed("a"), keyed("b")] });
-  for (const mode of ["enhanced"] as const) {
-    const fast = jit(seq, { mode });
-    assert.deepEqual(await fast({ question: "q" }), await seq({ question: "q" }));
-    assert.match(
-      fast.explain().text,
-      new RegExp(`${mode} mode is not built yet; fell back to structural`),
-    );
-  }
-});

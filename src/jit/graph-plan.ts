@@ -7,7 +7,7 @@ import { IN, type NodeMeta, type PlanBuilder, precedesInOrder } from "./builder.
 import type { Plan } from "./plan.js";
 import { callPlanned } from "./planned-call.js";
 import { renderPlan } from "./render-plan.js";
-import type { RunEnv } from "./run-env.js";
+import { type RunEnv, runWithEnv } from "./run-env.js";
 
 /** A plan that is a dataflow graph, run on the engine's ready queue. */
 export class GraphPlan implements Plan {
@@ -48,14 +48,17 @@ export class GraphPlan implements Plan {
   async run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
     if (this.output === IN && !this.graph.nodes.has(IN)) return input;
     if (this.single) return this.single(input);
-    const results = await runGraph(this.graph, input, {
-      errors: "raw",
-      outputs: [this.output],
-      signal,
-      invoke: this.invoke,
-      precedes: this.precedes,
-      observer: this.observerFor(env),
-    });
+    // A sub-plan may run with its own environment (enhanced mode's key probe).
+    const results = await runWithEnv(env, () =>
+      runGraph(this.graph, input, {
+        errors: "raw",
+        outputs: [this.output],
+        signal,
+        invoke: this.invoke,
+        precedes: this.precedes,
+        observer: this.observerFor(env),
+      }),
+    );
     return results[this.output];
   }
 

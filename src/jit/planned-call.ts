@@ -20,6 +20,8 @@ export interface CallSpec {
   /** Relative path of the step, when the output must be an object (Sequence/Parallel). */
   readonly recordCheck: { rel: string; what: string } | undefined;
   readonly memoize: boolean;
+  /** Enhanced mode: watch this step's key reads and output keys through the run's probe. */
+  readonly probe?: boolean;
 }
 
 /**
@@ -36,6 +38,8 @@ export async function callPlanned(
   const key = spec.memoize ? env.memo.keyOf(spec.target, input, env.occurrences) : undefined;
   const hit = key === undefined ? undefined : env.memo.get(key);
   if (hit) return hit.value;
+  const probe = spec.probe ? env.keyProbe : undefined;
+  if (probe) input = probe.watch(spec.target, input);
   const scope = currentContext()!;
   const { parent, parentRel } = spec.site;
   const from: CallContext = parent
@@ -46,6 +50,7 @@ export async function callPlanned(
     throw stepOutputError(env.basePath + spec.recordCheck.rel, spec.recordCheck.what, output);
   }
   if (key !== undefined) env.memo.set(key, output);
+  probe?.wrote(spec.target, output);
   return output;
 }
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { AnyOperator } from "../operator/operator.js";
+import type { KeyProbe } from "./key-probe.js";
 import type { Memo } from "./memo.js";
 import type { ResolvedOptions } from "./options.js";
 import type { StatsRecorder } from "./stats.js";
@@ -22,6 +23,8 @@ export interface RunEnv {
   readonly occurrences: Map<string, number>;
   /** Per-node timing lines, collected only when EMBER_DEBUG >= 2. */
   readonly debugNodes: string[] | undefined;
+  /** Enhanced mode: the probe watching unkeyed steps' key reads in this run. */
+  readonly keyProbe?: KeyProbe;
 }
 
 const storage = new AsyncLocalStorage<RunEnv>();

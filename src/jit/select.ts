@@ -1,6 +1,6 @@
 import { OptionError } from "../engine/errors.js";
 import type { AnyOperator } from "../operator/operator.js";
-import { enhancedStrategy } from "./fallback-strategies.js";
+import { enhancedStrategy } from "./enhanced.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Strategy, StrategyScore } from "./strategy.js";
 import { structuralStrategy } from "./structural-strategy.js";

@@ -11,7 +11,8 @@ import { IN, PlanBuilder, type Source } from "./builder.js";
 import { fuseContainerMaps, fuseSequenceMaps, isFusableMap } from "./fuse.js";
 import { ensembleGlue, mergeGlue, type RecordCheck, recordGlue } from "./glue.js";
 import { GraphPlan } from "./graph-plan.js";
-import { ALL, type KeySet, overlaps, stepKeys } from "./keys.js";
+import { KeyProbe } from "./key-probe.js";
+import { ALL, type KeySet, overlaps, type StepKeys, stepKeys } from "./keys.js";
 import type { ResolvedOptions } from "./options.js";
 import { type CallSite, type CallSpec, ControlNode } from "./planned-call.js";
 
@@ -20,6 +21,16 @@ export interface StructuralContext {
   readonly options: ResolvedOptions;
   /** The jitted stand-in for a nested custom operator (used when `recursive`). */
   readonly nested: (op: AnyOperator) => AnyOperator;
+  /**
+   * Enhanced mode. "record": watch the key reads of unkeyed pure steps. "guard": treat
+   * them as reading and writing only the recorded keys, and check that on every run.
+   */
+  readonly keys?: KeyTracing;
+}
+
+export interface KeyTracing {
+  readonly mode: "record" | "guard";
+  readonly recorded: ReadonlyMap<AnyOperator, StepKeys>;
 }
 
 /** Where an operator sits: its own relative path and the call site its parent gives it. */
@@ -73,7 +84,11 @@ export class StructuralCompiler {
   /** What the plan gains over eager execution; `auto` scores structural by these. */
   readonly gains = { fusedMaps: 0, independentSteps: 0, dedupedCalls: 0, maxFanOut: 0 };
 
-  constructor(private readonly ctx: StructuralContext) {}
+  constructor(
+    private readonly ctx: StructuralContext,
+    /** Inside a guarded sequence's fast path: use the recorded keys, probe, do not guard again. */
+    private readonly guarded?: SequenceOperator,
+  ) {}
 
   static compile(target: AnyOperator, ctx: StructuralContext, place?: Place): GraphPlan {
     return new StructuralCompiler(ctx).compileTarget(target, place);
@@ -96,7 +111,13 @@ export class StructuralCompiler {
     return plan;
   }
 
-  private emit(op: AnyOperator, src: string, at: Place, check: RecordCheck | undefined): string {
+  private emit(
+    op: AnyOperator,
+    src: string,
+    at: Place,
+    check: RecordCheck | undefined,
+    probe = false,
+  ): string {
     if (isPlain(op, SequenceOperator))
       return this.guard(this.sequence(op as SequenceOperator, src, at), check);
     if (isPlain(op, ParallelOperator))
@@ -111,7 +132,45 @@ export class StructuralCompiler {
       return this.guard(this.retry(op as RetryOperator, src, at), check);
     if (isPlain(op, MapReduceOperator))
       return this.guard(this.mapReduce(op as MapReduceOperator, src, at), check);
-    return this.call(op, src, at, check);
+    return this.call(op, src, at, check, probe);
+  }
+
+  /** An unkeyed pure step of an all-pure sequence: enhanced mode may trace its key reads. */
+  private probes(seq: SequenceOperator, step: AnyOperator): boolean {
+    const keys = this.ctx.keys;
+    if (!keys || seq.effects !== "pure" || step.effects !== "pure") return false;
+    if (isFusableMap(step) || isKnownComposite(step) || stepKeys(step).reads !== ALL) return false;
+    return keys.mode === "record" || (this.guarded === seq && keys.recorded.has(step));
+  }
+
+  private keysOf(seq: SequenceOperator, step: AnyOperator): StepKeys {
+    const recorded = this.guarded === seq ? this.ctx.keys?.recorded.get(step) : undefined;
+    return recorded ?? stepKeys(step);
+  }
+
+  /**
+   * A sequence whose unkeyed steps run by their recorded key reads. Each run checks what
+   * they really read and wrote; if any went outside the record, the result is dropped and
+   * the sequence runs again in order (its steps are all pure, so that is safe).
+   */
+  private guardedSequence(seq: SequenceOperator, src: string, at: Place, keys: KeyTracing): string {
+    const place = { rel: at.rel, site: at.site };
+    const fast = new StructuralCompiler(this.ctx, seq).compileTarget(seq, place);
+    const ordered = new StructuralCompiler({ ...this.ctx, keys: undefined }).compileTarget(
+      seq,
+      place,
+    );
+    const node = new ControlNode("guarded_sequence", seq, async (input, signal, env) => {
+      const probe = new KeyProbe();
+      const output = await fast.run(input, { ...env, keyProbe: probe }, signal);
+      const broken = probe.violations(keys.recorded);
+      const checked = probe.stepsSeen - broken.length;
+      if (checked > 0) env.stats.speculated(true, checked);
+      if (broken.length === 0) return output;
+      env.stats.speculated(false, broken.length);
+      return ordered.run(input, env, signal);
+    });
+    return this.control(node, src, at, [fast]);
   }
 
   /** Adds the object check eager execution makes on a composite's output, where needed. */
@@ -122,8 +181,14 @@ export class StructuralCompiler {
     return id;
   }
 
-  private call(op: AnyOperator, src: string, at: Place, check: RecordCheck | undefined): string {
-    const dedupe = op.effects === "pure" ? this.pureCalls.get(op)?.get(src) : undefined;
+  private call(
+    op: AnyOperator,
+    src: string,
+    at: Place,
+    check: RecordCheck | undefined,
+    probe: boolean,
+  ): string {
+    const dedupe = op.effects === "pure" && !probe ? this.pureCalls.get(op)?.get(src) : undefined;
     if (dedupe !== undefined) {
       this.gains.dedupedCalls++;
       return this.guard(dedupe, check);
@@ -148,7 +213,8 @@ export class StructuralCompiler {
     const call: CallSpec = {
       target,
       site: at.site,
-      memoize,
+      memoize: memoize && !probe,
+      probe,
       recordCheck: check ? { rel: check.rel, what: check.what } : undefined,
     };
     const meta = { kind, rel: at.rel, label: op.name, effects: op.effects };
@@ -191,6 +257,10 @@ export class StructuralCompiler {
   private sequence(seq: SequenceOperator, src: string, at: Place): string {
     const steps = seq.operators;
     if (steps.length === 0) return src;
+    const keys = this.ctx.keys;
+    if (keys?.mode === "guard" && this.guarded !== seq && steps.some((s) => keys.recorded.has(s))) {
+      return this.guardedSequence(seq, src, at, keys);
+    }
     // A leading run of fused maps checks the input itself: one node instead of two.
     const leadingFused = isFusableMap(steps[0]!) && !this.b.recordRefs.has(src);
     const input = leadingFused ? src : this.requireInput(src, at.rel, "sequence input");
@@ -213,7 +283,7 @@ export class StructuralCompiler {
         continue;
       }
       const step = steps[i]!;
-      const keys = stepKeys(step);
+      const keys = this.keysOf(seq, step);
       const barrier = step.effects === "effectful";
       const { ref: stepInput, full } = this.stepInput(segments, barrier ? ALL : keys.reads, at.rel);
       if (!full) this.gains.independentSteps++;
@@ -222,7 +292,8 @@ export class StructuralCompiler {
         what: "step output",
         code: "step_returned_non_object",
       };
-      const ref = this.b.within(`s${i}`, () => this.emit(step, stepInput, child(i), check));
+      const probe = this.probes(seq, step);
+      const ref = this.b.within(`s${i}`, () => this.emit(step, stepInput, child(i), check, probe));
       segments.push({ ref, full: false, writes: keys.writes, barrier });
       i++;
     }
