@@ -5,6 +5,7 @@
  *   npm start
  */
 import {
+  type CallContext,
   defaultModelId,
   getJitStats,
   jit,
@@ -12,6 +13,7 @@ import {
   MapOperator,
   MostCommonOperator,
   models,
+  Operator,
   SequenceOperator,
   SimulatedProvider,
   UniformEnsemble,
@@ -92,3 +94,47 @@ console.log(
   `\njit stats: strategy ${stats.strategy}, compilations ${stats.compilations}, cache hits ${stats.cacheHits}, executions ${stats.executions}`,
 );
 console.log(`\n${fast.explain().text}`);
+
+// Part two: a custom operator written the natural way, one await after another. The
+// trace strategy records its calls once, then starts the independent ones together while
+// forward still runs for real; forward takes a started call only when its input matches.
+class Brief extends Operator<{ topic: string }, { brief: string }> {
+  readonly summary = ask("summary", "Summarize: {topic}");
+  readonly counter = ask("counter", "Give the strongest counterargument about: {topic}");
+  readonly example = ask("example", "Give one concrete example of: {topic}");
+
+  async forward(input: { topic: string }, ctx: CallContext) {
+    const s = await this.summary(input, { signal: ctx.signal });
+    const c = await this.counter(input, { signal: ctx.signal });
+    const e = await this.example(input, { signal: ctx.signal });
+    return { brief: [s.summary, c.counter, e.example].join(" / ") };
+  }
+}
+
+const brief = new Brief();
+const topics = ["tides", "compilers", "photosynthesis", "bridges"];
+freshModel();
+const briefEager = await runAllTopics((input) => brief(input));
+freshModel();
+const briefFast = jit(brief);
+const briefJitted = await runAllTopics((input) => briefFast(input));
+const briefStats = getJitStats(briefFast);
+console.log(`\ncustom operator ${brief.name}: three awaits in turn, ${topics.length} fresh topics`);
+console.log(
+  `  results identical to eager: ${JSON.stringify(briefEager.outputs) === JSON.stringify(briefJitted.outputs) ? "yes" : "no"}`,
+);
+console.log(`  eager  ${briefEager.ms.toFixed(0)} ms`);
+console.log(
+  `  jitted ${briefJitted.ms.toFixed(0)} ms  (${(briefEager.ms / briefJitted.ms).toFixed(2)}× faster; the first call traces)`,
+);
+console.log(
+  `  strategy ${briefStats.strategy}, speculation hits ${briefStats.speculationHits}, misses ${briefStats.speculationMisses}, compilations ${briefStats.compilations}`,
+);
+console.log(`\n${briefFast.explain().plan}`);
+
+async function runAllTopics(run: (input: { topic: string }) => Promise<unknown>) {
+  const started = performance.now();
+  const outputs = [];
+  for (const topic of topics) outputs.push(await run({ topic }));
+  return { outputs, ms: performance.now() - started };
+}
