@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { Issue } from "../engine/errors.js";
+import { formatKeyPath } from "../engine/errors.js";
+import { issuesOf } from "../operator/specification.js";
 import { ModelOutputError } from "./errors.js";
 import type { ResponseSchema } from "./types.js";
 
@@ -38,12 +39,8 @@ export function parseStructured<T>(rawText: string, schema: z.ZodType<T>, path: 
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues: Issue[] = parsed.error.issues.map((issue) => ({
-    path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
-    message: issue.message,
-    code: issue.code,
-  }));
-  const listed = issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+  const issues = issuesOf(parsed.error);
+  const listed = issues.map((i) => `${formatKeyPath(i.path)}: ${i.message}`).join("; ");
   throw new ModelOutputError({
     path,
     rawText,

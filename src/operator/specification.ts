@@ -16,12 +16,16 @@ export function checkSchema<T>(
 ): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues: Issue[] = parsed.error.issues.map((issue) => ({
+  throw new ValidationError(code, { path, issues: issuesOf(parsed.error), cause: parsed.error });
+}
+
+/** Zod's issues in our shape: code, message, and the key path inside the value. */
+export function issuesOf(error: z.ZodError): Issue[] {
+  return error.issues.map((issue) => ({
     path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
     message: issue.message,
     code: issue.code,
   }));
-  throw new ValidationError(code, { path, issues, cause: parsed.error });
 }
 
 /**
