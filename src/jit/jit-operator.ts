@@ -1,4 +1,5 @@
 import { Budget } from "../engine/budget.js";
+import { collectUsage, type UsageRecord } from "../models/usage.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
 import { withScope } from "../operator/context.js";
 import { type AnyOperator, Operator } from "../operator/operator.js";
@@ -85,11 +86,14 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const budget = limit === undefined ? parent?.budget : new Budget(limit, parent?.budget);
     // Calls inside the plan belong to the plan, not to an interceptor of our caller.
     const scope = budget ? { interceptor: undefined, budget } : { interceptor: undefined };
+    // Model calls made under the plan are attributed to its nodes in the stats.
+    const used: UsageRecord[] = [];
     try {
-      return (await withScope(scope, () =>
-        runWithEnv(env, () => plan.run(input, env, signal)),
+      return (await collectUsage(used, () =>
+        withScope(scope, () => runWithEnv(env, () => plan.run(input, env, signal))),
       )) as O;
     } finally {
+      for (const record of used) stats.usedModel(record.path, record);
       const ms = performance.now() - startedAt;
       stats.executed(ms);
       if (debugNodes) {

@@ -4,6 +4,10 @@ export interface NodeStats {
   timeMs: number;
   /** Time leaf calls inside the node waited for a budget slot. */
   waitMs: number;
+  /** Model usage of the calls inside the node (0 when it calls no model). */
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
 }
 
 /** Why a plan was compiled again. */
@@ -97,15 +101,33 @@ export class StatsRecorder {
   }
 
   nodeRan(path: string, ms: number, waitMs: number): void {
-    let node = this.nodes.get(path);
-    if (!node) {
-      node = { calls: 0, timeMs: 0, waitMs: 0 };
-      this.nodes.set(path, node);
-    }
+    const node = this.node(path);
     node.calls++;
     node.timeMs += ms;
     node.waitMs += waitMs;
     // Per-node counters stay with their target: global totals would grow with every path.
+  }
+
+  /** Model usage made under the node at `path`, or under the closest node above it. */
+  usedModel(
+    path: string,
+    usage: { promptTokens: number; completionTokens: number; costUsd: number },
+  ) {
+    let at = path;
+    while (!this.nodes.has(at) && at.includes("/")) at = at.slice(0, at.lastIndexOf("/"));
+    const node = this.node(this.nodes.has(at) ? at : path);
+    node.promptTokens += usage.promptTokens;
+    node.completionTokens += usage.completionTokens;
+    node.costUsd += usage.costUsd;
+  }
+
+  private node(path: string): NodeStats {
+    let node = this.nodes.get(path);
+    if (!node) {
+      node = { calls: 0, timeMs: 0, waitMs: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+      this.nodes.set(path, node);
+    }
+    return node;
   }
 
   snapshot(cacheEntries: number): JitStats {

@@ -204,9 +204,17 @@ const scopes = new AsyncLocalStorage<readonly UsageRecord[][]>();
  */
 export async function withUsage<T>(fn: () => T | Promise<T>): Promise<UsageScopeResult<T>> {
   const records: UsageRecord[] = [];
-  const outer = scopes.getStore() ?? [];
-  const result = await scopes.run([...outer, records], fn);
+  const result = await collectUsage(records, fn);
   return { result, usage: sumRecords(records), records };
+}
+
+/**
+ * Runs `fn` with `records` as one more enclosing scope: every model call it makes is pushed
+ * there too, whether `fn` succeeds or fails (the JIT attributes them to plan nodes).
+ */
+export function collectUsage<T>(records: UsageRecord[], fn: () => T): T {
+  const outer = scopes.getStore() ?? [];
+  return scopes.run([...outer, records], fn);
 }
 
 /** Reports one call to the global ledger and every enclosing `withUsage` scope. */
