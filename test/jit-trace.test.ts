@@ -315,3 +315,15 @@ test("recursive: nested custom operators are traced too; recursive: false traces
   await shallow({ a: "3", b: "4" });
   assert.equal(probe2.peakInFlight, 2);
 });
+
+test("explain(): a trace plan lists its guards and prints as Mermaid", async () => {
+  const probe = new Probe();
+  const fast = jit(new AskBoth(probe), { mode: "trace" });
+  await fast({ a: "x", b: "y" });
+  const explanation = fast.explain();
+  assert.deepEqual(explanation.guards, [
+    "ask_both/ask#0: handed over only for the same site and an input deep-equal to {q: input.a}",
+    "ask_both/ask#1: handed over only for the same site and an input deep-equal to {q: input.b}",
+  ]);
+  assert.equal(explanation.mermaid, "flowchart TD\n  c0[ask]\n  c1[ask]");
+});

@@ -55,6 +55,13 @@ export class EnhancedPlan implements Plan {
     return output;
   }
 
+  guards(): string[] {
+    return [...this.recorded].map(
+      ([step, keys]) =>
+        `${step.name}: reads within ${formatKeys(keys.reads)} and writes within ${formatKeys(keys.writes)}, else the sequence runs in order`,
+    );
+  }
+
   toString(): string {
     if (!this.compiled) return `plan enhanced for ${this.request.target.name} · not traced yet`;
     const lines = [this.compiled.toString().replace("plan structural", "plan enhanced")];

@@ -22,7 +22,7 @@ export interface JitExplanation {
 export function explainPlan(plan: Plan, selection: string, stats: JitStats): JitExplanation {
   const graphPlan = plan instanceof GraphPlan ? plan : undefined;
   const groups = graphPlan ? parallelGroups(graphPlan) : [];
-  const guards = plan.notes.filter((n) => n.startsWith("guard"));
+  const guards = plan.guards?.() ?? [];
   const explanation: Omit<JitExplanation, "text"> = {
     strategy: plan.strategy,
     selection,

@@ -20,6 +20,8 @@ export interface Plan {
    */
   readonly compilesOnRun?: boolean;
   prepare?(input: unknown, env: RunEnv): void;
+  /** The checks made before a speculated result is used, one line each. */
+  guards?(): string[];
   run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown>;
   toString(): string;
 }

@@ -193,6 +193,16 @@ export class TracePlan implements Plan {
     this.retraceReason = { reason: "unrecorded_call", site: report.unrecorded[0]! };
   }
 
+  guards(): string[] {
+    return this.calls.flatMap((call, k) =>
+      canStartEarly(call) && !this.disabled.has(k)
+        ? [
+            `${call.site}: handed over only for the same site and an input deep-equal to ${formatDerivation(call.derivation!)}`,
+          ]
+        : [],
+    );
+  }
+
   toString(): string {
     const lines = [`plan trace for ${this.target.name} · ${this.stage}`];
     this.calls.forEach((call, k) => {
