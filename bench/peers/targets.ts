@@ -1,0 +1,132 @@
+/**
+ * The ember-xcs targets of issue 6, checked against one run's figures. A missed target is
+ * printed as missed, with the strategy the JIT used, so "waiting for trace mode" and "a real
+ * problem" can be told apart.
+ */
+import type { ContenderName } from "./contenders.js";
+import type { RowSummary } from "./summary.js";
+import type { WorkloadName } from "./workloads.js";
+
+export type Facts = Record<string, string | number>;
+
+export interface Row {
+  contender: ContenderName;
+  status: "ok" | "missing" | "error";
+  error?: string;
+  summary?: RowSummary;
+  facts: Facts;
+  digest?: string;
+  mismatches: string[];
+}
+
+export interface TargetResult {
+  description: string;
+  value: string;
+  met: boolean;
+  /** Why it was missed, when the figures say. */
+  why?: string;
+}
+
+const f2 = (x: number) => x.toFixed(2);
+const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
+
+/** Workloads written as custom operators: only trace/enhanced can overlap their awaits. */
+const CUSTOM: readonly WorkloadName[] = ["diamond", "n-dag", "random-dags", "custom-operator"];
+
+function whyMissed(workload: WorkloadName, ember: Row): string | undefined {
+  const strategy = String(ember.facts.strategy ?? "?");
+  const s = ember.summary;
+  if (s && !s.correct) return "results were wrong";
+  if (CUSTOM.includes(workload) && strategy !== "trace" && strategy !== "enhanced") {
+    return `the custom operator ran with strategy "${strategy}", i.e. its awaits in turn; needs trace mode`;
+  }
+  if (s?.ceiling !== undefined && s.idealMs !== undefined) {
+    const vsIdeal = f2(s.medianMs / s.idealMs);
+    return `no in-order scheduler can reach the bound here (ceiling ${f2(s.ceiling)}); ember-xcs took ${vsIdeal} × the zero-overhead in-order time, strategy "${strategy}"`;
+  }
+  return `strategy "${strategy}" ran; the gap is in its plan or the engine, see notes`;
+}
+
+function atLeast(description: string, value: number | null | undefined, limit: number) {
+  const v = value ?? Number.NaN;
+  return { description, value: Number.isNaN(v) ? "n/a" : f2(v), met: v >= limit };
+}
+
+export function checkTargets(workload: WorkloadName, rows: readonly Row[]): TargetResult[] {
+  const by = (c: ContenderName) => rows.find((r) => r.contender === c);
+  const ember = by("ember-xcs");
+  const s = ember?.summary;
+  if (!ember || !s)
+    return [{ description: "ember-xcs ran", value: ember?.error ?? "no", met: false }];
+  const results: TargetResult[] = [];
+  switch (workload) {
+    case "ensemble-judge":
+    case "diamond":
+    case "n-dag":
+    case "capped-map":
+      results.push(atLeast("efficiency ≥ 0.95", s.efficiency, 0.95));
+      break;
+    case "random-dags":
+      results.push(atLeast("median efficiency over the 20 seeds ≥ 0.95", s.efficiency, 0.95));
+      break;
+    case "deep-sequence": {
+      const lcel = by("lcel")?.summary?.overheadPerNodeMs;
+      const graph = by("langgraph")?.summary?.overheadPerNodeMs;
+      const mine = s.overheadPerNodeMs;
+      for (const [peer, theirs, factor] of [
+        ["LCEL", lcel, 10],
+        ["LangGraph StateGraph", graph, 100],
+      ] as const) {
+        results.push({
+          description: `overhead per step ≤ ${peer}'s / ${factor}`,
+          value:
+            theirs === undefined
+              ? `${us(mine)} (no ${peer} figure)`
+              : `${us(mine)} vs ${us(theirs)} / ${factor} = ${us(theirs / factor)}`,
+          met: theirs !== undefined && mine <= theirs / factor,
+        });
+      }
+      break;
+    }
+    case "global-cap":
+      results.push({
+        description: "peak in flight ≤ 20",
+        value: String(s.peakInFlight),
+        met: s.peakInFlight <= 20,
+      });
+      results.push({
+        description: "time ≤ 1.1 × bound",
+        value: `${f2(s.medianMs / s.boundMs)} × bound`,
+        met: s.medianMs <= 1.1 * s.boundMs,
+      });
+      break;
+    case "custom-operator":
+      results.push({
+        description: "one compilation",
+        value: String(ember.facts.compilations ?? "?"),
+        met: ember.facts.compilations === 1,
+      });
+      results.push({
+        description: "zero retraces",
+        value: String(ember.facts.retraces ?? "?"),
+        met: ember.facts.retraces === 0,
+      });
+      break;
+  }
+  const why = whyMissed(workload, ember);
+  return results.map((t) => {
+    const correct = t.met && s.correct && s.callsExact;
+    return correct ? t : { ...t, met: false, ...(why ? { why } : {}) };
+  });
+}
+
+/** Figures the issue asks for that are not pass/fail: workload 8's guard cost per call. */
+export function infoLines(workload: WorkloadName, rows: readonly Row[]): string[] {
+  const ember = rows.find((r) => r.contender === "ember-xcs");
+  const eager = ember?.facts.eagerPerCallMs;
+  if (workload !== "custom-operator" || !ember?.summary || typeof eager !== "number") return [];
+  const jitted = ember.summary.medianMs;
+  return [
+    `guard cost per call (ember-xcs jit − eager, same process, L = 0): ${us(jitted)} − ${us(eager)} = ${us(jitted - eager)}`,
+  ];
+}
