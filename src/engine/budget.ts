@@ -106,7 +106,9 @@ export class Budget {
     for (const child of this.watchers) {
       if (this.inFlight >= this.limit) break;
       child.wakeNext();
-      if (child.waiters.length === 0) this.watchers.delete(child);
+      // A child stays watched while anything below it still waits: a grandchild blocked on
+      // the child's own limit must be woken when this budget frees a slot later.
+      if (child.waiters.length === 0 && child.watchers.size === 0) this.watchers.delete(child);
     }
   }
 }

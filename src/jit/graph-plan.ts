@@ -21,12 +21,15 @@ export class GraphPlan implements Plan {
   private readonly single: ((input: unknown) => unknown) | undefined;
   private readonly invoke: NodeInvoker;
   private readonly precedes: (a: string, b: string) => boolean;
+  private readonly ordered: boolean;
 
   constructor(
     readonly strategy: string,
     builder: PlanBuilder,
     output: string,
     target: AnyOperator,
+    /** Whether failures must be reported in eager order (costs a controller per node). */
+    ordered = true,
   ) {
     this.graph = builder.graph;
     this.meta = builder.meta;
@@ -36,6 +39,7 @@ export class GraphPlan implements Plan {
     // One synchronous node (fused maps, say) needs no scheduler at all.
     const only = this.graph.nodes.size === 1 ? this.graph.nodes.get(output) : undefined;
     this.single = only instanceof InlineOperator ? only.fn : undefined;
+    this.ordered = ordered;
     const order = builder.order;
     this.precedes = (a, b) => precedesInOrder(order.get(a) ?? [], order.get(b) ?? []);
     const calls = builder.calls;
@@ -55,7 +59,7 @@ export class GraphPlan implements Plan {
         outputs: [this.output],
         signal,
         invoke: this.invoke,
-        precedes: this.precedes,
+        ...(this.ordered ? { precedes: this.precedes } : {}),
         observer: this.observerFor(env),
       }),
     );
@@ -63,19 +67,29 @@ export class GraphPlan implements Plan {
   }
 
   private observerFor(env: RunEnv): RunObserver {
-    const meta = this.meta;
-    const prefix = this.target.name;
+    const labels = this.labels;
     return {
       nodeFinished(id, ms, waitMs) {
-        const node = meta.get(id);
-        if (!node || node.kind === "glue") return;
-        env.stats.nodeRan(prefix + node.rel, ms, waitMs);
-        env.debugNodes?.push(
-          `  ${prefix + node.rel}  ran ${ms.toFixed(2)} ms  wait ${waitMs.toFixed(2)} ms`,
-        );
+        const label = labels.get(id);
+        if (label === undefined) return;
+        env.stats.nodeRan(label, ms, waitMs);
+        env.debugNodes?.push(`  ${label}  ran ${ms.toFixed(2)} ms  wait ${waitMs.toFixed(2)} ms`);
       },
     };
   }
+
+  /** Stats keys of the non-glue nodes, built once rather than per node per call. */
+  private get labels(): Map<string, string> {
+    if (!this.labelCache) {
+      this.labelCache = new Map();
+      for (const [id, node] of this.meta) {
+        if (node.kind !== "glue") this.labelCache.set(id, this.target.name + node.rel);
+      }
+    }
+    return this.labelCache;
+  }
+
+  private labelCache: Map<string, string> | undefined;
 
   toString(): string {
     return renderPlan(this);

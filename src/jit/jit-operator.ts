@@ -11,7 +11,7 @@ import { PassthroughPlan } from "./passthrough.js";
 import type { Plan } from "./plan.js";
 import { statsFor } from "./registry.js";
 import type { RunEnv } from "./run-env.js";
-import { runWithEnv } from "./run-env.js";
+import { peekRunEnv, runWithEnv } from "./run-env.js";
 import { type Selection, selectStrategy, strategyByName } from "./select.js";
 import { signatureOf } from "./signature.js";
 import type { JitStats } from "./stats.js";
@@ -46,9 +46,20 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     this.nestedJit = nested;
     if (options.hasSampleInput) {
       const plan = this.planFor(options.sampleInput);
-      plan.prepare?.(options.sampleInput, this.envFor(undefined, this.name, NEVER_ABORTED));
+      const env = this.envFor(undefined, this.name, NEVER_ABORTED);
+      this.prepared = plan.prepare?.(options.sampleInput, env) ?? Promise.resolve();
     }
   }
+
+  /**
+   * Settles when compiling for `sampleInput` is done: at once for structural plans; after
+   * the sample's traced run in trace mode (which runs at jit() time, in the background).
+   */
+  ready(): Promise<void> {
+    return this.prepared;
+  }
+
+  private prepared: Promise<void> = Promise.resolve();
 
   /** The strategy this operator's plans come from ("passthrough" when none pays). */
   get strategy(): string {
@@ -113,7 +124,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       options: this.options,
       stats: statsFor(this.target),
       memo: this.memo,
-      occurrences: new Map(),
+      occurrences: peekRunEnv()?.occurrences ?? new Map(),
       debugNodes: undefined,
     };
   }

@@ -19,7 +19,7 @@ export interface Plan {
    * compilations, and `prepare` compiles it ahead of any call (for `sampleInput`).
    */
   readonly compilesOnRun?: boolean;
-  prepare?(input: unknown, env: RunEnv): void;
+  prepare?(input: unknown, env: RunEnv): Promise<void>;
   /** The checks made before a speculated result is used, one line each. */
   guards?(): string[];
   run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown>;

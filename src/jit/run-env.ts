@@ -19,7 +19,10 @@ export interface RunEnv {
   readonly options: ResolvedOptions;
   readonly stats: StatsRecorder;
   readonly memo: Memo;
-  /** Occurrences of (operator, input) in this call, so repeated samples stay distinct. */
+  /**
+   * Occurrences of (operator, input) in this call, so repeated samples stay distinct. A
+   * jitted operator called inside another's run shares the caller's: one run, one count.
+   */
   readonly occurrences: Map<string, number>;
   /** Per-node timing lines, collected only when EMBER_DEBUG >= 2. */
   readonly debugNodes: string[] | undefined;
@@ -33,6 +36,11 @@ export function currentRunEnv(): RunEnv {
   const env = storage.getStore();
   if (!env) throw new Error("ember-xcs internal: a plan node ran outside its plan");
   return env;
+}
+
+/** The environment of the plan running now, if any (a nested jitted call's caller's). */
+export function peekRunEnv(): RunEnv | undefined {
+  return storage.getStore();
 }
 
 export function runWithEnv<T>(env: RunEnv, fn: () => T): T {

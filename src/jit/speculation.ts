@@ -1,4 +1,3 @@
-import { linkedController } from "../engine/cancel.js";
 import { AbortError } from "../engine/errors.js";
 import type { CallInterceptor, InterceptedCall } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
@@ -10,7 +9,6 @@ interface Started {
   readonly input: unknown;
   readonly promise: Promise<unknown>;
   readonly controller: AbortController;
-  readonly dispose: () => void;
   claimed: boolean;
 }
 
@@ -35,6 +33,7 @@ export class Speculation implements CallInterceptor {
   private readonly outputs: unknown[] = [];
   private readonly done = new Set<number>();
   private readonly occurrences = new Map<AnyOperator, number>();
+  private listening = false;
   readonly report: RunReport = {
     hits: 0,
     misses: 0,
@@ -78,12 +77,30 @@ export class Speculation implements CallInterceptor {
     } catch {
       return;
     }
-    const { controller, dispose } = linkedController(this.signal);
+    // One listener on the run's signal aborts every started call: a listener per call
+    // would pass Node's limit of 10 (MaxListenersExceededWarning) in a forward that makes
+    // a dozen calls, though they are one run's.
+    if (!this.listening) {
+      this.signal.addEventListener("abort", this.abortStarted, { once: true });
+      this.listening = true;
+    }
+    const controller = new AbortController();
     const promise = this.startChild(k, call.operator, input, controller.signal);
-    // A started call that is never taken must not surface its error anywhere.
-    promise.catch(() => {});
-    this.started[k] = { input, promise, controller, dispose, claimed: false };
+    // Its output lets the calls that depend on it start at once, without waiting for
+    // forward to ask; if forward then asks with another input, their guards miss. A started
+    // call that is never taken must not surface its error anywhere.
+    promise.then(
+      (output) => {
+        if (!this.done.has(k)) this.finished(k, output);
+      },
+      () => {},
+    );
+    this.started[k] = { input, promise, controller, claimed: false };
   }
+
+  private readonly abortStarted = (): void => {
+    for (const started of this.started) started?.controller.abort(this.signal.reason);
+  };
 
   intercept(call: InterceptedCall): Promise<unknown> | undefined {
     if (call.parent !== this.target) return undefined;
@@ -136,7 +153,7 @@ export class Speculation implements CallInterceptor {
       }
     });
     await Promise.allSettled(leftovers);
-    for (const started of this.started) started?.dispose();
+    if (this.listening) this.signal.removeEventListener("abort", this.abortStarted);
   }
 }
 

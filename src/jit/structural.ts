@@ -97,7 +97,9 @@ export class StructuralCompiler {
   compileTarget(target: AnyOperator, place?: Place): GraphPlan {
     const at = place ?? { rel: "", site: { parent: undefined, parentRel: "" } };
     const out = this.emit(target, IN, at, undefined);
-    return new GraphPlan("structural", this.b, out, target);
+    // Failures need ordering only where steps written in order may now run together.
+    const ordered = this.gains.independentSteps > 0;
+    return new GraphPlan("structural", this.b, out, target, ordered);
   }
 
   /** Compiles a sub-plan (a Branch arm, a Retry body) and adds its gains to this one's. */
@@ -256,7 +258,8 @@ export class StructuralCompiler {
 
   private sequence(seq: SequenceOperator, src: string, at: Place): string {
     const steps = seq.operators;
-    if (steps.length === 0) return src;
+    // An empty sequence still refuses a non-object input, as its forward does.
+    if (steps.length === 0) return this.requireInput(src, at.rel, "sequence input");
     const keys = this.ctx.keys;
     if (keys?.mode === "guard" && this.guarded !== seq && steps.some((s) => keys.recorded.has(s))) {
       return this.guardedSequence(seq, src, at, keys);
@@ -338,12 +341,17 @@ export class StructuralCompiler {
    * segment that may write one of those keys (and every effectful step, which nothing
    * overtakes). `full` says whether that is the whole accumulator.
    */
-  private stepInput(segments: readonly Segment[], reads: KeySet, rel: string) {
+  private stepInput(segments: Segment[], reads: KeySet, rel: string) {
     const last = lastFull(segments);
     const after = segments.slice(last + 1);
     const deps = after.filter((s) => s.barrier || overlaps(reads, s.writes));
     const parts = [segments[last]!.ref, ...deps.map((s) => s.ref)];
-    return { ref: this.merge(parts, rel), full: deps.length === after.length };
+    const ref = this.merge(parts, rel);
+    const full = deps.length === after.length;
+    // A merge of everything so far is the whole accumulator: later steps start from it, so
+    // a chain of n steps costs n small merges, not n merges of every earlier output.
+    if (full && parts.length > 1) segments.push({ ref, full: true, writes: ALL, barrier: false });
+    return { ref, full };
   }
 
   private parallel(par: ParallelOperator, src: string, at: Place): string {

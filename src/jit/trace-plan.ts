@@ -58,15 +58,21 @@ export class TracePlan implements Plan {
   }
 
   /** Traces `input` now (its result is discarded); the first call waits for it. */
-  prepare(input: unknown, env: RunEnv): void {
-    this.pending = this.record(input, env, new AbortController().signal).then(() => {});
+  prepare(input: unknown, env: RunEnv): Promise<void> {
+    // The sample's own result or failure is no one's: a failure is caught here, at once,
+    // or it would be an unhandled rejection (a crash) before the first call awaits it.
+    this.pending = this.record(input, env, new AbortController().signal).then(
+      () => {},
+      () => {},
+    );
+    return this.pending;
   }
 
   async run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
     if (this.pending) {
       const pending = this.pending;
       this.pending = undefined;
-      await pending.catch(() => {});
+      await pending;
     }
     if (this.stage === "passthrough" || this.stage === "eager") {
       return callOperator(this.target, input, { signal });

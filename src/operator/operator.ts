@@ -118,7 +118,9 @@ export abstract class Operator<I, O> {
       : input;
     const budget: Budget = parent?.budget ?? getGlobalBudget();
     const leaf = this.isLeaf();
-    if (leaf) await acquireSlot(budget, signal, parent);
+    // A free slot is taken synchronously: no promise, no extra turn of the microtask queue.
+    const wait = leaf ? budget.acquire(signal) : undefined;
+    if (wait) await waitForSlot(wait, parent);
     try {
       const ctx: CallContext = {
         signal,
@@ -144,13 +146,7 @@ Object.defineProperty(Operator.prototype, "effects", {
   configurable: true,
 });
 
-async function acquireSlot(
-  budget: Budget,
-  signal: AbortSignal,
-  parent: CallContext | undefined,
-): Promise<void> {
-  const wait = budget.acquire(signal);
-  if (!wait) return;
+async function waitForSlot(wait: Promise<void>, parent: CallContext | undefined): Promise<void> {
   const startedAt = performance.now();
   await wait;
   parent?.meter?.waited(performance.now() - startedAt);
