@@ -4,7 +4,7 @@
  * input `forward` passes equals the one it was started with.
  */
 export function guardEqual(a: unknown, b: unknown, depth = 0): boolean {
-  if (a === b || (a !== a && b !== b)) return true;
+  if (Object.is(a, b) || a === b) return true;
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
   if (depth > 64) return false;
   if (Array.isArray(a)) {

@@ -50,7 +50,9 @@ export class TracePlan implements Plan {
 
   get graph(): Graph {
     const graph = new Graph();
-    this.calls.forEach((call, k) => graph.addNode(`c${k}`, call.operator));
+    this.calls.forEach((call, k) => {
+      graph.addNode(`c${k}`, call.operator);
+    });
     this.calls.forEach((call, k) => {
       for (const d of call.deps) graph.addEdge(`c${d}`, `c${k}`);
     });
