@@ -17,6 +17,8 @@ export type Derivation =
 const MAX_SEARCH_DEPTH = 3;
 const MAX_SEARCH_KEYS = 64;
 const MAX_BUILD_DEPTH = 4;
+/** Wider objects and arrays are not rebuilt field by field: each field costs a search. */
+const MAX_BUILD_KEYS = 256;
 
 /**
  * Sources: index 0 is the parent's input, index j + 1 the output of traced call j (or
@@ -41,6 +43,7 @@ function derive(
   }
   if (depth >= MAX_BUILD_DEPTH) return undefined;
   if (Array.isArray(value)) {
+    if (value.length > MAX_BUILD_KEYS) return undefined;
     const items: Derivation[] = [];
     for (const item of value) {
       const d = derive(item, sources, depth + 1);
@@ -51,8 +54,10 @@ function derive(
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length > MAX_BUILD_KEYS) return undefined;
   const fields: [string, Derivation][] = [];
-  for (const key of Object.keys(value)) {
+  for (const key of keys) {
     const d = derive((value as Record<string, unknown>)[key], sources, depth + 1);
     if (!d) return undefined;
     fields.push([key, d]);
@@ -88,10 +93,13 @@ function search(
     }
     return undefined;
   }
-  const keys = Object.keys(where);
-  for (let i = 0; i < keys.length && i < MAX_SEARCH_KEYS; i++) {
-    path.push(keys[i]!);
-    const found = search(readSafely(where, keys[i]!), value, path, depth + 1);
+  // The first keys only, without listing them all: a source may have 100,000.
+  let seen = 0;
+  for (const key in where) {
+    if (!Object.hasOwn(where, key)) continue;
+    if (seen++ >= MAX_SEARCH_KEYS) break;
+    path.push(key);
+    const found = search(readSafely(where, key), value, path, depth + 1);
     path.pop();
     if (found) return found;
   }
@@ -147,7 +155,9 @@ export function evaluate(d: Derivation, sources: readonly unknown[]): unknown {
 export function formatDerivation(d: Derivation): string {
   switch (d.kind) {
     case "const":
-      return JSON.stringify(d.value) ?? String(d.value);
+      // Constants are primitives; JSON.stringify throws on a BigInt and prints NaN as null.
+      if (typeof d.value === "string") return JSON.stringify(d.value);
+      return typeof d.value === "bigint" ? `${d.value}n` : String(d.value);
     case "source": {
       const root = d.source === 0 ? "input" : `#${d.source - 1}`;
       return root + d.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("");

@@ -89,8 +89,15 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     signal.throwIfAborted();
     const startedAt = performance.now();
     const hitsBefore = statsFor(this.target).cacheHits;
-    const plan = this.planFor(input);
     const stats = statsFor(this.target);
+    let plan: Plan;
+    try {
+      plan = this.planFor(input);
+    } catch (err) {
+      // Reading the input's shape can throw (a getter): still a call, counted as one.
+      stats.executed(performance.now() - startedAt);
+      throw err;
+    }
     const debugNodes = debugLevel() >= 2 ? [] : undefined;
     const env: RunEnv = { ...this.envFor(parent, path, signal), debugNodes };
     const limit = this.options.maxConcurrency;

@@ -1,5 +1,5 @@
 import { ValidationError } from "../engine/errors.js";
-import type { AnyOperator } from "../operator/operator.js";
+import { type AnyOperator, childName } from "../operator/operator.js";
 import { BranchOperator } from "../operators/branch.js";
 import { ContainerOperator } from "../operators/container.js";
 import { EnsembleOperator } from "../operators/ensemble.js";
@@ -268,8 +268,10 @@ export class StructuralCompiler {
     const leadingFused = isFusableMap(steps[0]!) && !this.b.recordRefs.has(src);
     const input = leadingFused ? src : this.requireInput(src, at.rel, "sequence input");
     const segments: Segment[] = [{ ref: input, full: true, writes: ALL, barrier: false }];
+    // A step's own path is the one eager execution gives it (its first field, should the
+    // same operator be a step twice); the Sequence's check of its output names the index.
     const child = (i: number): Place => ({
-      rel: `${at.rel}/operators[${i}]`,
+      rel: `${at.rel}/${childName(seq, steps[i]!)}`,
       site: { parent: seq, parentRel: at.rel },
     });
     let i = 0;
@@ -291,7 +293,7 @@ export class StructuralCompiler {
       const { ref: stepInput, full } = this.stepInput(segments, barrier ? ALL : keys.reads, at.rel);
       if (!full) this.gains.independentSteps++;
       const check: RecordCheck = {
-        rel: child(i).rel,
+        rel: `${at.rel}/operators[${i}]`,
         what: "step output",
         code: "step_returned_non_object",
       };
@@ -319,6 +321,9 @@ export class StructuralCompiler {
     const rels = maps.map((_m, k) => `${at.rel}/operators[${start + k}]`);
     const keys = fusedKeys(maps.map((m) => stepKeys(m)));
     const { ref: input, full } = this.stepInput(segments, keys.reads, at.rel);
+    // A fused run that need not wait for the steps before it is an independent step too:
+    // it may fail before them, so the plan must order failures.
+    if (!full) this.gains.independentSteps++;
     if (maps.length > 1) this.gains.fusedMaps += maps.length;
     const names = maps.map((m) => m.name).join("+");
     const node = fuseSequenceMaps(
@@ -360,7 +365,10 @@ export class StructuralCompiler {
     const outputs = par.operators.map((op, i) => {
       const rel = `${at.rel}/operators[${i}]`;
       const check: RecordCheck = { rel, what: "output", code: "step_returned_non_object" };
-      const place = { rel, site: { parent: par, parentRel: at.rel } };
+      const place = {
+        rel: `${at.rel}/${childName(par, op)}`,
+        site: { parent: par, parentRel: at.rel },
+      };
       return this.b.within(`p${i}`, () => this.emit(op, input, place, check));
     });
     return this.merge([input, ...outputs], at.rel);
@@ -390,7 +398,7 @@ export class StructuralCompiler {
       while (i < steps.length && isFusableMap(steps[i]!)) i++;
       if (i > start) {
         const maps = steps.slice(start, i) as unknown as Parameters<typeof fuseContainerMaps>[1];
-        const rels = maps.map((_m, k) => `${at.rel}/operators[${start + k}]`);
+        const rels = maps.map((m) => `${at.rel}/${childName(box, m)}`);
         if (maps.length > 1) this.gains.fusedMaps += maps.length;
         const label = maps.length === 1 ? maps[0]!.name : `fused ${maps.length} maps`;
         const node = fuseContainerMaps(`fused(${label})`, maps, rels);
@@ -399,7 +407,10 @@ export class StructuralCompiler {
         ref = this.b.within(`s${start}`, () => this.b.add(node, meta, [{ ref: from }]));
         continue;
       }
-      const place = { rel: `${at.rel}/operators[${i}]`, site: { parent: box, parentRel: at.rel } };
+      const place = {
+        rel: `${at.rel}/${childName(box, steps[i]!)}`,
+        site: { parent: box, parentRel: at.rel },
+      };
       const [step, from] = [steps[i]!, ref];
       ref = this.b.within(`s${i}`, () => this.emit(step, from, place, undefined));
       i++;
@@ -410,7 +421,7 @@ export class StructuralCompiler {
   private branch(br: BranchOperator, src: string, at: Place): string {
     const arm = (field: "ifTrue" | "ifFalse") =>
       this.subPlan(br[field] as AnyOperator, {
-        rel: `${at.rel}/${field}`,
+        rel: `${at.rel}/${childName(br, br[field])}`,
         site: { parent: br, parentRel: at.rel },
       });
     const yes = arm("ifTrue");
@@ -475,7 +486,7 @@ export class StructuralCompiler {
 
 function memberPlace(ens: EnsembleOperator, at: Place, i: number): Place {
   return {
-    rel: `${at.rel}/operators[${i}]`,
+    rel: `${at.rel}/${childName(ens as AnyOperator, ens.operators[i]!)}`,
     site: { parent: ens as AnyOperator, parentRel: at.rel },
   };
 }

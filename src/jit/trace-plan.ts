@@ -129,9 +129,12 @@ export class TracePlan implements Plan {
       path: env.basePath,
       interceptor: undefined,
     };
+    // Concurrent calls share this plan, and one of them may retrace it while this one runs:
+    // this run keeps to the recording it started from.
+    const calls = this.calls;
     const session = new Speculation(
       this.target,
-      this.calls,
+      calls,
       this.sites,
       this.disabled,
       input,
@@ -141,7 +144,7 @@ export class TracePlan implements Plan {
         const running = runInContext(asChild, () =>
           callOperator(this.route(op), childInput, { signal: childSignal }),
         );
-        const site = this.calls[k]!.path;
+        const site = calls[k]!.path;
         const record = () => env.stats.nodeRan(site, performance.now() - startedAt, 0);
         running.then(record, record);
         return running;
@@ -155,7 +158,7 @@ export class TracePlan implements Plan {
       );
     } finally {
       await session.finish();
-      this.adapt(session.report, env);
+      this.adapt(session.report, env, calls);
     }
   }
 
@@ -176,9 +179,11 @@ export class TracePlan implements Plan {
     return running;
   }
 
-  private adapt(report: RunReport, env: RunEnv): void {
+  private adapt(report: RunReport, env: RunEnv, calls: readonly TracedCall[]): void {
     if (report.hits > 0) env.stats.speculated(true, report.hits);
     if (report.misses > 0) env.stats.speculated(false, report.misses);
+    // Retraced meanwhile: this run's site numbers and surprises are about an old recording.
+    if (calls !== this.calls) return;
     for (const k of report.hitSites) this.siteMisses[k] = 0;
     for (const k of report.missedSites) {
       this.siteMisses[k] = (this.siteMisses[k] ?? 0) + 1;

@@ -175,9 +175,10 @@ export function callPath(parent: CallContext | undefined, op: object): string {
 
 /**
  * The field name under which `parent` holds `child`, or the child's own name. A jitted
- * operator standing in for its `original` takes the original's place.
+ * operator standing in for its `original` takes the original's place. A child held in
+ * several fields (an ensemble of one model) is named by the first, whichever it runs as.
  */
-function childName(parent: AnyOperator, child: object): string {
+export function childName(parent: AnyOperator, child: object): string {
   let names = childNames.get(parent);
   if (!names) {
     names = new Map();
