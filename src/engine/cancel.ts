@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { AbortError } from "./errors.js";
 
 /**
@@ -9,6 +10,9 @@ export function linkedController(parent: AbortSignal | undefined): {
   dispose: () => void;
 } {
   const controller = new AbortController();
+  // Every node, member and started call of a run links to the run's signal: more than
+  // Node's default of 10 listeners is the design, not a leak (each is removed on dispose).
+  setMaxListeners(0, controller.signal);
   if (!parent) return { controller, dispose: () => {} };
   if (parent.aborted) {
     controller.abort(parent.reason);
