@@ -57,6 +57,7 @@ function optionsFor(mode: JitMode, root: Spec, variant: Variant, inputs: readonl
     recursive: variant.recursive,
   };
   if (variant.maxConcurrency !== null) options.maxConcurrency = variant.maxConcurrency;
+  if (variant.maxRecompiles !== null) options.maxRecompiles = variant.maxRecompiles;
   if (variant.forceTrace) options.forceTrace = true;
   // A trace for sampleInput runs the target at jit() time, effects included (a pinned
   // caveat, test/jit-caveats.test.ts): only programs that write no log get one.

@@ -116,6 +116,8 @@ export interface Variant {
   readonly preserveStochasticity: boolean;
   readonly recursive: boolean;
   readonly maxConcurrency: 1 | 2 | 4 | null;
+  /** Retraces allowed before a traced target runs eagerly for good (null: the default). */
+  readonly maxRecompiles: 0 | 1 | null;
   readonly forceTrace: boolean;
   readonly sampleInput: boolean;
 }
@@ -384,6 +386,7 @@ const variantArb: fc.Arbitrary<Variant> = fc.record({
     { arbitrary: fc.constant(false), weight: 1 },
   ),
   maxConcurrency: fc.constantFrom<1 | 2 | 4 | null>(null, null, null, 1, 2, 4),
+  maxRecompiles: fc.constantFrom<0 | 1 | null>(null, null, 0, 1),
   forceTrace: fc.oneof(
     { arbitrary: fc.constant(false), weight: 9 },
     { arbitrary: fc.constant(true), weight: 1 },

@@ -49,6 +49,7 @@ const plain = {
   preserveStochasticity: false,
   recursive: true,
   maxConcurrency: null,
+  maxRecompiles: null,
   forceTrace: false,
   sampleInput: false,
 } as const;
@@ -324,5 +325,62 @@ test("fuzz: an operator held twice by an ensemble runs under eager's path (its f
   });
   for (const mode of ["structural", "enhanced", "auto", "trace"] as const) {
     assert.deepEqual(await jit(ens, { mode })({ q: 1 }), want, mode);
+  }
+});
+
+test("fuzz: a traced operator retraced by one call while another still speculates stays sound", async () => {
+  const leaks: unknown[] = [];
+  const onLeak = (reason: unknown) => leaks.push(reason);
+  process.on("unhandledRejection", onLeak);
+  try {
+    let openGate: () => void = () => {};
+    let gate: Promise<void> | undefined;
+    class First extends Operator<{ q: string }, { v: string }> {
+      override effects = "pure" as const;
+      async forward(input: { q: string }, ctx: CallContext) {
+        if (gate) {
+          const aborted = new Promise<never>((_, reject) =>
+            ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
+          );
+          await Promise.race([gate, aborted]);
+        }
+        return { v: `first(${input.q})` };
+      }
+    }
+    class Echo extends Operator<{ q: string }, string> {
+      override effects = "pure" as const;
+      constructor(readonly tag: string) {
+        super();
+      }
+      forward(input: { q: string }) {
+        return `${this.tag}(${input.q})`;
+      }
+    }
+    class Branchy extends Operator<{ q: string; flag: boolean }, string> {
+      readonly first = new First();
+      readonly a = new Echo("a");
+      readonly b = new Echo("b");
+      async forward(input: { q: string; flag: boolean }) {
+        if (!input.flag) return this.b({ q: input.q });
+        const f = await this.first({ q: input.q });
+        return this.a({ q: f.v });
+      }
+    }
+    const fast = jit(new Branchy(), { mode: "trace" });
+    assert.equal(await fast({ q: "1", flag: true }), "a(first(1))"); // traces [first, a]
+    gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const x = fast({ q: "2", flag: true }); // speculates: `first` waits at the gate
+    assert.equal(await fast({ q: "3", flag: false }), "b(3)"); // unrecorded `b`: retrace due
+    assert.equal(await fast({ q: "4", flag: false }), "b(4)"); // retraces: the plan is now [b]
+    openGate();
+    // `first` answers: x's run starts `a` from its own recording, not from the new one.
+    assert.equal(await x, "a(first(2))");
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(leaks, []);
+    assert.equal(getJitStats(fast).executions, 4);
+  } finally {
+    process.off("unhandledRejection", onLeak);
   }
 });
