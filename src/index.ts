@@ -11,10 +11,8 @@
  * await jit(pipeline)({ value: 5 });  // { value: 11 }, from a compiled plan
  */
 
-export { Budget } from "./engine/budget.js";
-export type { GlobalOptions } from "./engine/configure.js";
-export { configure } from "./engine/configure.js";
-export type { ErrorCode, Issue } from "./engine/errors.js";
+export { Budget } from "./core/budget.js";
+export type { ErrorCode, Issue } from "./core/errors.js";
 export {
   AbortError,
   GraphError,
@@ -22,7 +20,9 @@ export {
   OptionError,
   TimeoutError,
   ValidationError,
-} from "./engine/errors.js";
+} from "./core/errors.js";
+export type { GlobalOptions } from "./engine/configure.js";
+export { configure } from "./engine/configure.js";
 export { InlineOperator } from "./engine/inline.js";
 export type { NodeResult, NodeStatus } from "./engine/results.js";
 export type { RunOptions } from "./engine/run-options.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { GraphError, OptionError, ValidationError } from "../src/engine/errors.js";
+import { GraphError, OptionError, ValidationError } from "../src/core/errors.js";
 import { InlineOperator } from "../src/engine/inline.js";
 import { Graph } from "../src/graph/graph.js";
 import type { AnyOperator } from "../src/operator/operator.js";

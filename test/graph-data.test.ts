@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { GraphError, OperatorError, ValidationError } from "../src/engine/errors.js";
+import { GraphError, OperatorError, ValidationError } from "../src/core/errors.js";
 import { InlineOperator } from "../src/engine/inline.js";
 import { Graph } from "../src/graph/graph.js";
 import type { CallContext } from "../src/operator/context.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Budget } from "../src/engine/budget.js";
+import { Budget } from "../src/core/budget.js";
 import { RateLimiter } from "../src/models/limiter.js";
 import { LLMOperator } from "../src/models/llm.js";
 import { ModelRegistry, models } from "../src/models/registry.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { z } from "zod";
-import { ValidationError } from "../src/engine/errors.js";
+import { ValidationError } from "../src/core/errors.js";
 import { ModelOutputError } from "../src/models/errors.js";
 import { LLMOperator } from "../src/models/llm.js";
 import { fillTemplate, templateKeys } from "../src/models/template.js";

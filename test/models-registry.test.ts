@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OptionError } from "../src/engine/errors.js";
+import { OptionError } from "../src/core/errors.js";
 import { LLMOperator } from "../src/models/llm.js";
 import { SimulatedProvider } from "../src/models/providers/simulated.js";
 import { defaultModelId, ModelRegistry, models } from "../src/models/registry.js";

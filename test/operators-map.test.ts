@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OptionError, ValidationError } from "../src/engine/errors.js";
+import { OptionError, ValidationError } from "../src/core/errors.js";
 import { MapOperator } from "../src/operators/map.js";
 import { rejectionOf } from "./fakes.js";
 

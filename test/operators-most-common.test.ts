@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OptionError, ValidationError } from "../src/engine/errors.js";
+import { OptionError, ValidationError } from "../src/core/errors.js";
 import { MostCommonOperator, normalizeVote } from "../src/operators/most-common.js";
 import { rejectionOf } from "./fakes.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { abortableSleep } from "../src/engine/cancel.js";
-import { ValidationError } from "../src/engine/errors.js";
+import { abortableSleep } from "../src/core/cancel.js";
+import { ValidationError } from "../src/core/errors.js";
 import type { CallContext } from "../src/operator/context.js";
 import { Operator } from "../src/operator/operator.js";
 import { MapOperator } from "../src/operators/map.js";

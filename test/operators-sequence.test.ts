@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ValidationError } from "../src/engine/errors.js";
+import { ValidationError } from "../src/core/errors.js";
 import { MapOperator } from "../src/operators/map.js";
 import { SequenceOperator } from "../src/operators/sequence.js";
 import { FakeLeaf, Probe, rejectionOf } from "./fakes.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OptionError } from "../src/engine/errors.js";
+import { OptionError } from "../src/core/errors.js";
 import {
   all,
   condition,

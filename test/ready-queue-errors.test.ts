@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { test } from "node:test";
-import { AbortError, OperatorError, TimeoutError } from "../src/engine/errors.js";
+import { AbortError, OperatorError, TimeoutError } from "../src/core/errors.js";
 import { InlineOperator } from "../src/engine/inline.js";
 import { runGraph } from "../src/engine/ready-queue.js";
 import { Graph } from "../src/graph/graph.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Budget } from "../src/engine/budget.js";
-import { OptionError } from "../src/engine/errors.js";
+import { Budget } from "../src/core/budget.js";
+import { OptionError } from "../src/core/errors.js";
 import { InlineOperator } from "../src/engine/inline.js";
 import { runGraph } from "../src/engine/ready-queue.js";
 import { Graph } from "../src/graph/graph.js";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
-import { Budget } from "../src/engine/budget.js";
+import { Budget } from "../src/core/budget.js";
 import {
   type CallContext,
   EnsembleOperator,

@@ -1,5 +1,5 @@
-import { setGlobalConcurrency } from "./budget.js";
-import { OptionError } from "./errors.js";
+import { setGlobalConcurrency } from "../core/budget.js";
+import { OptionError } from "../core/errors.js";
 
 export interface GlobalOptions {
   /** Leaf calls in flight across every run in the process. @default 64 */

@@ -1,6 +1,6 @@
+import { OptionError } from "../core/errors.js";
 import type { Effects } from "../operator/effects.js";
 import { Operator } from "../operator/operator.js";
-import { OptionError } from "./errors.js";
 
 /**
  * A synchronous pure function as an operator. The engine calls `fn` directly when it

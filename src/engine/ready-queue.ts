@@ -1,3 +1,6 @@
+import { Budget, getGlobalBudget } from "../core/budget.js";
+import { linkedController } from "../core/cancel.js";
+import { AbortError, OperatorError, TimeoutError } from "../core/errors.js";
 import type { Graph } from "../graph/graph.js";
 import {
   type CallContext,
@@ -6,9 +9,6 @@ import {
   type WaitMeter,
 } from "../operator/context.js";
 import { callOperator } from "../operator/operator.js";
-import { Budget, getGlobalBudget } from "./budget.js";
-import { linkedController } from "./cancel.js";
-import { AbortError, OperatorError, TimeoutError } from "./errors.js";
 import type { NodeResult } from "./results.js";
 import {
   checkRunOptions,

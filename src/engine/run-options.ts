@@ -1,5 +1,5 @@
+import { GraphError, OptionError } from "../core/errors.js";
 import type { AnyOperator } from "../operator/operator.js";
-import { GraphError, OptionError } from "./errors.js";
 import { checkTimeoutMs } from "./timeout.js";
 import type { Wiring } from "./wiring.js";
 

@@ -1,4 +1,4 @@
-import { OptionError } from "./errors.js";
+import { OptionError } from "../core/errors.js";
 
 /** Refuses a time limit that is not a positive number of milliseconds. */
 export function checkTimeoutMs(what: string, value: unknown): void {

@@ -1,7 +1,7 @@
+import { ValidationError } from "../core/errors.js";
 import type { Graph } from "../graph/graph.js";
 import { isRecord, type PlainObject } from "../operator/objects.js";
 import type { AnyOperator } from "../operator/operator.js";
-import { ValidationError } from "./errors.js";
 import { InlineOperator } from "./inline.js";
 
 /** Where a node's input comes from: the graph input, one output as is, or a merge. */

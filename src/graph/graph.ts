@@ -1,4 +1,4 @@
-import { GraphError } from "../engine/errors.js";
+import { GraphError } from "../core/errors.js";
 import { type EngineOptions, type RunOptions, runGraph } from "../engine/ready-queue.js";
 import type { NodeResult } from "../engine/results.js";
 import type { AnyOperator } from "../operator/operator.js";

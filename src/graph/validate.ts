@@ -1,4 +1,4 @@
-import { GraphError, OptionError } from "../engine/errors.js";
+import { GraphError, OptionError } from "../core/errors.js";
 import { type AnyOperator, assertOperator } from "../operator/operator.js";
 
 /** Refuses a node id that is not a non-empty string, is taken, or holds no operator. */

@@ -1,4 +1,4 @@
-import { Budget } from "../engine/budget.js";
+import { Budget } from "../core/budget.js";
 import { collectUsage, type UsageRecord } from "../models/usage.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
 import { withScope } from "../operator/context.js";

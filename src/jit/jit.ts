@@ -1,4 +1,4 @@
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 import { type AnyOperator, isOperator, type Operator } from "../operator/operator.js";
 import { FunctionOperator } from "./function-operator.js";
 import { JitOperator } from "./jit-operator.js";

@@ -1,4 +1,4 @@
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 import { JitCache } from "./plan-cache.js";
 
 export const MODES = ["auto", "trace", "structural", "enhanced"] as const;

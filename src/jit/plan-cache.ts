@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 import type { Plan } from "./plan.js";
 
 interface Slot {

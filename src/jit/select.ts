@@ -1,4 +1,4 @@
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { enhancedStrategy } from "./enhanced.js";
 import type { ResolvedOptions } from "./options.js";

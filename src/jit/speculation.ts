@@ -1,4 +1,4 @@
-import { AbortError } from "../engine/errors.js";
+import { AbortError } from "../core/errors.js";
 import type { CallInterceptor, InterceptedCall } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { evaluate } from "./derive.js";

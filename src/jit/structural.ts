@@ -1,4 +1,4 @@
-import { ValidationError } from "../engine/errors.js";
+import { ValidationError } from "../core/errors.js";
 import { type AnyOperator, childName } from "../operator/operator.js";
 import { BranchOperator } from "../operators/branch.js";
 import { ContainerOperator } from "../operators/container.js";

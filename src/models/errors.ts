@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { type Issue, OperatorError, ValidationError } from "../engine/errors.js";
+import { type Issue, OperatorError, ValidationError } from "../core/errors.js";
 
 /**
  * One failed attempt, as a provider reports it. Retries read `status` and `retryAfterMs`;

@@ -1,4 +1,4 @@
-import { ValidationError } from "../engine/errors.js";
+import { ValidationError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import { ModelOutputError } from "./errors.js";
 import { parseLabelledLines } from "./labelled-lines.js";

@@ -1,4 +1,4 @@
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 import type { RateLimits } from "./types.js";
 
 /** A granted request: release it when the reply (or failure) arrives. */

@@ -1,4 +1,4 @@
-import { linkedController } from "../engine/cancel.js";
+import { linkedController } from "../core/cancel.js";
 import type { WaitMeter } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { ProviderError, ProviderFailure } from "./errors.js";

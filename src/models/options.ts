@@ -1,4 +1,4 @@
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 
 /** Construction-time checks for the LLM operators: bad options fail when built, not mid-run. */
 export function checkSampling(

@@ -1,4 +1,4 @@
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 import { RateLimiter } from "./limiter.js";
 import { Model } from "./model.js";
 import { AnthropicProvider } from "./providers/anthropic.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatKeyPath } from "../engine/errors.js";
+import { formatKeyPath } from "../core/errors.js";
 import { issuesOf } from "../operator/specification.js";
 import { ModelOutputError } from "./errors.js";
 import type { ResponseSchema } from "./types.js";

@@ -1,4 +1,4 @@
-import { ValidationError } from "../engine/errors.js";
+import { ValidationError } from "../core/errors.js";
 
 /**
  * `{name}` and `{a.b}` are placeholders; `{{` and `}}` are literal braces. Any other brace is

@@ -1,4 +1,4 @@
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 import { EnsembleOperator } from "../operators/ensemble.js";
 import { type LLMInput, LLMOperator, type LLMOperatorOptions } from "./llm.js";
 import { checkPositiveInteger } from "./options.js";

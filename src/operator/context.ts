@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Budget } from "../engine/budget.js";
+import type { Budget } from "../core/budget.js";
 import type { AnyOperator } from "./operator.js";
 
 /**

@@ -1,4 +1,4 @@
-import { ValidationError } from "../engine/errors.js";
+import { ValidationError } from "../core/errors.js";
 
 export type PlainObject = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
-import { type Budget, getGlobalBudget } from "../engine/budget.js";
-import { ValidationError } from "../engine/errors.js";
+import { type Budget, getGlobalBudget } from "../core/budget.js";
+import { ValidationError } from "../core/errors.js";
 import { type Child, discoverChildren } from "./children.js";
 import {
   type CallContext,

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { type ErrorCode, type Issue, ValidationError } from "../engine/errors.js";
+import { type ErrorCode, type Issue, ValidationError } from "../core/errors.js";
 
 /** Zod schemas for an operator's input and output, checked on every call. */
 export interface Specification<I = unknown, O = unknown> {

@@ -1,5 +1,5 @@
-import { linkedController } from "../engine/cancel.js";
-import { AbortError, OptionError, ValidationError } from "../engine/errors.js";
+import { linkedController } from "../core/cancel.js";
+import { AbortError, OptionError, ValidationError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { type AnyOperator, assertOperator, callOperator, Operator } from "../operator/operator.js";

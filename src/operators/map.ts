@@ -1,4 +1,4 @@
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import { EFFECTS, type Effects } from "../operator/effects.js";
 import { requireRecord } from "../operator/objects.js";

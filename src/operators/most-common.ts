@@ -1,4 +1,4 @@
-import { OptionError, ValidationError } from "../engine/errors.js";
+import { OptionError, ValidationError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import type { Effects } from "../operator/effects.js";
 import { requireRecord } from "../operator/objects.js";

@@ -1,4 +1,4 @@
-import { allOrAbort } from "../engine/cancel.js";
+import { allOrAbort } from "../core/cancel.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { mergeObjects, type PlainObject, requireRecord } from "../operator/objects.js";

@@ -1,5 +1,5 @@
-import { abortableSleep } from "../engine/cancel.js";
-import { OptionError } from "../engine/errors.js";
+import { abortableSleep } from "../core/cancel.js";
+import { OptionError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { assertOperator, callOperator, Operator } from "../operator/operator.js";

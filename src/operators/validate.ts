@@ -2,7 +2,7 @@
  * Construction-time checks shared by the built-in operators. Misuse fails when the operator
  * is built, with a message naming the option, not later inside a run.
  */
-import { OptionError } from "../engine/errors.js";
+import { OptionError } from "../core/errors.js";
 import { type AnyOperator, assertOperator } from "../operator/operator.js";
 
 /**

@@ -1,5 +1,5 @@
-import { abortableSleep } from "../../engine/cancel.js";
-import { OptionError } from "../../engine/errors.js";
+import { abortableSleep } from "../../core/cancel.js";
+import { OptionError } from "../../core/errors.js";
 import { ProviderFailure } from "../errors.js";
 import type { ChatRequest, ChatResponse, Provider } from "../types.js";
 import { hashString, logNormal, seededRandom } from "./seeded.js";
