@@ -77,7 +77,15 @@ export { UniformEnsemble } from "./models/uniform-ensemble.js";
 export type { UsageListener, UsageRecord, UsageScopeResult, UsageTotals } from "./models/usage.js";
 export { formatUsage, UsageLedger, usage, withUsage } from "./models/usage.js";
 export type { CallContext, CallOptions } from "./operator/context.js";
+export { withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
+export type {
+  CallInfo,
+  CallObserver,
+  CallOutcome,
+  SpeculationInfo,
+  UsageReport,
+} from "./operator/observer.js";
 export type { AnyOperator } from "./operator/operator.js";
 export { callOperator, isOperator, Operator } from "./operator/operator.js";
 export type { Specification } from "./operator/specification.js";

@@ -127,7 +127,16 @@ class GraphRun {
     const signal = link.controller.signal;
     this.scope = outer
       ? { ...outer, signal, budget }
-      : { signal, path: "", budget, operator: undefined, interceptor: undefined, meter: undefined };
+      : {
+          signal,
+          path: "",
+          budget,
+          operator: undefined,
+          interceptor: undefined,
+          meter: undefined,
+          observer: undefined,
+          call: undefined,
+        };
   }
 
   start(resolve: (value: Record<string, unknown>) => void, reject: (reason: unknown) => void) {

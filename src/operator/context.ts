@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Budget } from "../core/budget.js";
+import { type CallInfo, type CallObserver, combineObservers } from "./observer.js";
 import type { AnyOperator } from "./operator.js";
 
 /**
@@ -37,6 +38,10 @@ export interface CallContext {
   readonly operator: AnyOperator | undefined;
   readonly interceptor: CallInterceptor | undefined;
   readonly meter: WaitMeter | undefined;
+  /** Observers of every call in this scope (stats, usage, spans, timelines); see observer.ts. */
+  readonly observer: CallObserver | undefined;
+  /** The running call as observers know it; set only while an observer is installed. */
+  readonly call: CallInfo | undefined;
 }
 
 export interface CallOptions {
@@ -64,6 +69,17 @@ export function withScope<T>(scope: Partial<Omit<CallContext, "operator">>, fn: 
     path: "",
     interceptor: undefined,
     meter: undefined,
+    observer: undefined,
+    call: undefined,
   };
   return storage.run({ ...base, ...scope } as CallContext, fn);
+}
+
+/**
+ * Runs `fn` with `observer` receiving the events of every operator call it makes, beside
+ * any observer already installed around it.
+ */
+export function withObserver<T>(observer: CallObserver, fn: () => T): T {
+  const outer = storage.getStore();
+  return withScope({ observer: combineObservers(outer?.observer, observer) }, fn);
 }

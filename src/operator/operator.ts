@@ -9,6 +9,7 @@ import {
   runInContext,
 } from "./context.js";
 import type { Effects } from "./effects.js";
+import { type CallInfo, newCallId } from "./observer.js";
 import { checkSchema, type Specification } from "./specification.js";
 
 /** Any operator, whatever its input and output types (used for children and collections). */
@@ -120,7 +121,13 @@ export abstract class Operator<I, O> {
     const leaf = this.isLeaf();
     // A free slot is taken synchronously: no promise, no extra turn of the microtask queue.
     const wait = leaf ? budget.acquire(signal) : undefined;
-    if (wait) await waitForSlot(wait, parent);
+    const waitedMs = wait ? await waitForSlot(wait, parent) : 0;
+    const observer = parent?.observer;
+    const call = observer ? this.callInfo(path, parent, leaf) : undefined;
+    if (call) {
+      if (waitedMs > 0) observer!.waited?.(call, waitedMs);
+      observer!.callStarted?.(call, performance.now());
+    }
     try {
       const ctx: CallContext = {
         signal,
@@ -129,14 +136,33 @@ export abstract class Operator<I, O> {
         operator: this as unknown as AnyOperator,
         interceptor: parent?.interceptor,
         meter: parent?.meter,
+        observer,
+        call,
       };
-      const output = await runInContext(ctx, () => this.forward(checked, ctx));
-      return spec?.output
-        ? (checkSchema(spec.output, output, "invalid_output", path) as O)
-        : output;
+      const raw = await runInContext(ctx, () => this.forward(checked, ctx));
+      const output = spec?.output
+        ? (checkSchema(spec.output, raw, "invalid_output", path) as O)
+        : raw;
+      if (call) observer!.callFinished?.(call, performance.now(), { ok: true, output });
+      return output;
+    } catch (error) {
+      if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
+      throw error;
     } finally {
       if (leaf) budget.release();
     }
+  }
+
+  private callInfo(path: string, parent: CallContext | undefined, leaf: boolean): CallInfo {
+    return {
+      id: newCallId(),
+      parentId: parent?.call?.id,
+      path,
+      name: this.name,
+      operator: this as unknown as AnyOperator,
+      effects: this.effects,
+      leaf,
+    };
   }
 }
 
@@ -146,10 +172,12 @@ Object.defineProperty(Operator.prototype, "effects", {
   configurable: true,
 });
 
-async function waitForSlot(wait: Promise<void>, parent: CallContext | undefined): Promise<void> {
+async function waitForSlot(wait: Promise<void>, parent: CallContext | undefined): Promise<number> {
   const startedAt = performance.now();
   await wait;
-  parent?.meter?.waited(performance.now() - startedAt);
+  const ms = performance.now() - startedAt;
+  parent?.meter?.waited(ms);
+  return ms;
 }
 
 export function isOperator(value: unknown): value is AnyOperator {
