@@ -1,3 +1,4 @@
+import { onAbort } from "./cancel.js";
 import { OptionError } from "./errors.js";
 
 interface Waiter {
@@ -68,23 +69,25 @@ export class Budget {
   private waitForSlot(signal?: AbortSignal): Promise<void> {
     // Resume through a promise so the caller's AsyncLocalStorage context follows the call.
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        resume: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        fail: reject,
-      };
-      const onAbort = () => {
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) this.waiters.splice(at, 1);
-        reject(signal?.reason);
-      };
       if (signal?.aborted) {
         reject(signal.reason);
         return;
       }
-      signal?.addEventListener("abort", onAbort, { once: true });
+      let unsubscribe = () => {};
+      const waiter: Waiter = {
+        resume: () => {
+          unsubscribe();
+          resolve();
+        },
+        fail: reject,
+      };
+      if (signal) {
+        unsubscribe = onAbort(signal, () => {
+          const at = this.waiters.indexOf(waiter);
+          if (at >= 0) this.waiters.splice(at, 1);
+          reject(signal.reason);
+        });
+      }
       this.waiters.push(waiter);
       if (this.parent) this.parent.watch(this);
     });

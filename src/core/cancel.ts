@@ -1,26 +1,57 @@
 import { setMaxListeners } from "node:events";
 import { AbortError } from "./errors.js";
 
+/** A signal that never aborts, shared by every call made without one. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
+// One real listener per signal, fanned out to every subscriber: a run links hundreds of
+// controllers to one caller signal, and a listener each would pass Node's limit of 10
+// (MaxListenersExceededWarning) on a signal that is not ours to reconfigure.
+const subscribers = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `fn` once when `signal` aborts; the returned function unsubscribes. */
+export function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  if (signal === NEVER_ABORTED) return () => {};
+  let set = subscribers.get(signal);
+  if (!set) {
+    const fresh = new Set<() => void>();
+    set = fresh;
+    subscribers.set(signal, fresh);
+    signal.addEventListener(
+      "abort",
+      () => {
+        subscribers.delete(signal);
+        for (const f of [...fresh]) f();
+      },
+      { once: true },
+    );
+  }
+  set.add(fn);
+  const subscribed = set;
+  return () => {
+    subscribed.delete(fn);
+  };
+}
+
 /**
- * An AbortController that also aborts when `parent` does. `dispose()` removes the listener
- * from the parent so that long-lived signals do not accumulate listeners run after run.
+ * An AbortController that also aborts when `parent` does. `dispose()` unsubscribes from the
+ * parent so that long-lived signals do not accumulate subscribers run after run.
  */
 export function linkedController(parent: AbortSignal | undefined): {
   controller: AbortController;
   dispose: () => void;
 } {
   const controller = new AbortController();
-  // Every node, member and started call of a run links to the run's signal: more than
-  // Node's default of 10 listeners is the design, not a leak (each is removed on dispose).
+  // Every node, member and started call of a run may listen to this one: more than Node's
+  // default of 10 listeners is the design, not a leak (each is removed on dispose).
   setMaxListeners(0, controller.signal);
   if (!parent) return { controller, dispose: () => {} };
   if (parent.aborted) {
     controller.abort(parent.reason);
     return { controller, dispose: () => {} };
   }
-  const onAbort = () => controller.abort(parent.reason);
-  parent.addEventListener("abort", onAbort, { once: true });
-  return { controller, dispose: () => parent.removeEventListener("abort", onAbort) };
+  const dispose = onAbort(parent, () => controller.abort(parent.reason));
+  return { controller, dispose };
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts; no timer survives. */

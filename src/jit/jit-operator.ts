@@ -1,4 +1,5 @@
 import { Budget } from "../core/budget.js";
+import { NEVER_ABORTED } from "../core/cancel.js";
 import { collectUsage, type UsageRecord } from "../models/usage.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
 import { withScope } from "../operator/context.js";
@@ -16,8 +17,6 @@ import { type Selection, selectStrategy, strategyByName } from "./select.js";
 import { signatureOf } from "./signature.js";
 import type { JitStats } from "./stats.js";
 import type { Strategy } from "./strategy.js";
-
-const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * The operator `jit()` returns: called like the original, it finds (or compiles) the plan

@@ -1,4 +1,5 @@
 import { type Budget, getGlobalBudget } from "../core/budget.js";
+import { NEVER_ABORTED } from "../core/cancel.js";
 import { ValidationError } from "../core/errors.js";
 import { type Child, discoverChildren } from "./children.js";
 import {
@@ -24,7 +25,6 @@ export interface Operator<I, O> {
 // so fields it initialised on `this` would be lost.
 const childrenCache = new WeakMap<object, Child[]>();
 const childNames = new WeakMap<object, Map<object, string>>();
-const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * The base of every operator. Instances are callable; a call validates the input against

@@ -1,4 +1,4 @@
-import { abortableSleep } from "../core/cancel.js";
+import { abortableSleep, NEVER_ABORTED } from "../core/cancel.js";
 import { OptionError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
@@ -46,7 +46,6 @@ const POLICY_KEYS: readonly string[] = [
 // setTimeout fires at once (with a warning) for delays past 2^31-1 ms, so longer waits
 // from a steep backoff are clamped to that instead.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * Fills in defaults and validates, throwing an OptionError that names the bad option.
