@@ -7,29 +7,35 @@ export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 // One real listener per signal, fanned out to every subscriber: a run links hundreds of
 // controllers to one caller signal, and a listener each would pass Node's limit of 10
 // (MaxListenersExceededWarning) on a signal that is not ours to reconfigure.
-const subscribers = new WeakMap<AbortSignal, Set<() => void>>();
+interface Fanout {
+  readonly fns: Set<() => void>;
+  readonly listener: () => void;
+}
+const fanouts = new WeakMap<AbortSignal, Fanout>();
 
-/** Calls `fn` once when `signal` aborts; the returned function unsubscribes. */
+/**
+ * Calls `fn` once when `signal` aborts; the returned function unsubscribes, and the last
+ * unsubscription removes the one real listener, so nothing stays on a long-lived signal.
+ */
 export function onAbort(signal: AbortSignal, fn: () => void): () => void {
   if (signal === NEVER_ABORTED) return () => {};
-  let set = subscribers.get(signal);
-  if (!set) {
-    const fresh = new Set<() => void>();
-    set = fresh;
-    subscribers.set(signal, fresh);
-    signal.addEventListener(
-      "abort",
-      () => {
-        subscribers.delete(signal);
-        for (const f of [...fresh]) f();
-      },
-      { once: true },
-    );
+  let fan = fanouts.get(signal);
+  if (!fan) {
+    const fns = new Set<() => void>();
+    const listener = () => {
+      fanouts.delete(signal);
+      for (const f of [...fns]) f();
+    };
+    fan = { fns, listener };
+    fanouts.set(signal, fan);
+    signal.addEventListener("abort", listener, { once: true });
   }
-  set.add(fn);
-  const subscribed = set;
+  const mine = fan;
+  mine.fns.add(fn);
   return () => {
-    subscribed.delete(fn);
+    if (!mine.fns.delete(fn) || mine.fns.size > 0) return;
+    signal.removeEventListener("abort", mine.listener);
+    if (fanouts.get(signal) === mine) fanouts.delete(signal);
   };
 }
 

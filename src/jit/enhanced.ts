@@ -1,10 +1,11 @@
 import type { Graph } from "../graph/graph.js";
-import type { AnyOperator } from "../operator/operator.js";
+import { type AnyOperator, callOperator } from "../operator/operator.js";
 import { SequenceOperator } from "../operators/sequence.js";
 import { isFusableMap } from "./fuse.js";
 import type { GraphPlan } from "./graph-plan.js";
 import { KeyProbe } from "./key-probe.js";
 import { ALL, formatKeys, type StepKeys, stepKeys } from "./keys.js";
+import { Lifecycle } from "./lifecycle.js";
 import type { Plan } from "./plan.js";
 import type { RunEnv } from "./run-env.js";
 import type { CompileRequest, Strategy, StrategyScore } from "./strategy.js";
@@ -24,6 +25,7 @@ export class EnhancedPlan implements Plan {
   readonly notes: string[] = [];
   private compiled: GraphPlan | undefined;
   private recorded = new Map<AnyOperator, StepKeys>();
+  private life: Lifecycle | undefined;
 
   constructor(private readonly request: CompileRequest) {}
 
@@ -32,26 +34,55 @@ export class EnhancedPlan implements Plan {
   }
 
   async run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
-    if (this.compiled && !env.options.forceTrace) return this.compiled.run(input, env, signal);
-    return this.record(input, env, signal);
+    this.life ??= new Lifecycle(this.request.target.name, env.stats, env.options.maxRecompiles);
+    const life = this.life;
+    const step = life.next(env.options.forceTrace);
+    if (step === "capture") return this.record(input, env, signal, life);
+    if (step === "speculate" && this.compiled) {
+      // A step that strays from its recorded keys makes the sequence run in order this time
+      // (guarded-sequence in structural.ts) and asks the lifecycle for a new capture.
+      const missed = (site: string) => {
+        life.miss("key_violation", site);
+        if (life.fallbackReason && !this.notes.includes(life.fallbackReason))
+          this.notes.push(life.fallbackReason);
+      };
+      return this.compiled.run(input, { ...env, keyViolation: missed }, signal);
+    }
+    return callOperator(this.request.target, input, { signal });
   }
 
-  /** The first call: the structural plan, watching unkeyed steps' key reads as it runs. */
-  private async record(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
+  /** A capture: the structural plan, watching unkeyed steps' key reads as it runs. */
+  private async record(
+    input: unknown,
+    env: RunEnv,
+    signal: AbortSignal,
+    life: Lifecycle,
+  ): Promise<unknown> {
     const { target } = this.request;
     const probe = new KeyProbe();
     const recording = StructuralCompiler.compile(target, {
       ...this.request,
       keys: { mode: "record", recorded: new Map() },
     });
-    const output = await recording.run(input, { ...env, keyProbe: probe }, signal);
+    let output: unknown;
+    try {
+      output = await recording.run(input, { ...env, keyProbe: probe }, signal);
+    } catch (err) {
+      life.failed();
+      throw err;
+    }
     const startedAt = performance.now();
     this.recorded = probe.keys();
     this.compiled = StructuralCompiler.compile(target, {
       ...this.request,
       keys: { mode: "guard", recorded: this.recorded },
     });
-    env.stats.compiled(performance.now() - startedAt, "enhanced");
+    life.captured({
+      calls: probe.stepsSeen,
+      early: this.recorded.size,
+      ms: performance.now() - startedAt,
+      strategy: "enhanced",
+    });
     return output;
   }
 

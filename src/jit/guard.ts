@@ -16,6 +16,9 @@ export function guardEqual(a: unknown, b: unknown, depth = 0): boolean {
   const pa = Object.getPrototypeOf(a);
   const pb = Object.getPrototypeOf(b);
   if (pa !== pb || (pa !== Object.prototype && pa !== null)) return false;
+  // Symbol keys are data too; the guard only vouches for string-keyed plain data.
+  if (Object.getOwnPropertySymbols(a).length > 0 || Object.getOwnPropertySymbols(b).length > 0)
+    return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;

@@ -1,4 +1,4 @@
-import { Budget } from "../core/budget.js";
+import { Budget, getGlobalBudget } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
 import { collectUsage, type UsageRecord } from "../models/usage.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
@@ -74,7 +74,9 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
   }
 
   explain(): JitExplanation {
-    const plan = this.lastPlan ?? this.compile();
+    // Before any call: a plan that ignores the input's shape is compiled into the cache (the
+    // first call then reuses it); a shape-sensitive one is shown uncaptured and counts nothing.
+    const plan = this.lastPlan ?? (this.shapeSensitive() ? this.compile() : this.planFor(undefined));
     return explainPlan(plan, this.selectionText(), this.stats());
   }
 
@@ -100,7 +102,9 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const debugNodes = debugLevel() >= 2 ? [] : undefined;
     const env: RunEnv = { ...this.envFor(parent, path, signal), debugNodes };
     const limit = this.options.maxConcurrency;
-    const budget = limit === undefined ? parent?.budget : new Budget(limit, parent?.budget);
+    // A budget only narrows the one around it: under the caller's, or the global one.
+    const budget =
+      limit === undefined ? parent?.budget : new Budget(limit, parent?.budget ?? getGlobalBudget());
     // Calls inside the plan belong to the plan, not to an interceptor of our caller.
     const scope = budget ? { interceptor: undefined, budget } : { interceptor: undefined };
     // Model calls made under the plan are attributed to its nodes in the stats.
@@ -177,8 +181,12 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
 
   private cacheKey(strategy: Strategy | { name: string }, input: unknown): string {
     const base = `${strategy.name}|${optionsKey(this.options)}`;
-    const sensitive = (strategy as { shapeSensitive?: boolean }).shapeSensitive === true;
-    return sensitive ? `${base}|${signatureOf(input)}` : base;
+    return this.shapeSensitive() ? `${base}|${signatureOf(input)}` : base;
+  }
+
+  private shapeSensitive(): boolean {
+    const strategy = this.resolveStrategy();
+    return (strategy as { shapeSensitive?: boolean }).shapeSensitive === true;
   }
 
   private get target(): AnyOperator {

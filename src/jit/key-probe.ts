@@ -2,9 +2,9 @@ import type { AnyOperator } from "../operator/operator.js";
 import { ALL, type StepKeys } from "./keys.js";
 
 interface Seen {
-  readonly reads: Set<string>;
+  readonly reads: Set<PropertyKey>;
   all: boolean;
-  readonly writes: Set<string>;
+  readonly writes: Set<PropertyKey>;
 }
 
 /**
@@ -24,21 +24,30 @@ export class KeyProbe {
     return seen;
   }
 
-  /** The step's input, behind a Proxy that notes each key read. */
+  /**
+   * The step's input, behind a Proxy that notes each key read (symbol keys included). Only
+   * a plain object is watched: a class instance's methods and private fields need the real
+   * `this`, so such a step counts as reading everything and is never proven independent.
+   */
   watch(step: AnyOperator, input: unknown): unknown {
     if (input === null || typeof input !== "object") return input;
     const seen = this.entry(step);
+    const proto = Object.getPrototypeOf(input);
+    if (proto !== Object.prototype && proto !== null) {
+      seen.all = true;
+      return input;
+    }
     return new Proxy(input, {
       get(target, key, receiver) {
-        if (typeof key === "string") seen.reads.add(key);
+        seen.reads.add(key);
         return Reflect.get(target, key, receiver);
       },
       has(target, key) {
-        if (typeof key === "string") seen.reads.add(key);
+        seen.reads.add(key);
         return Reflect.has(target, key);
       },
       getOwnPropertyDescriptor(target, key) {
-        if (typeof key === "string") seen.reads.add(key);
+        seen.reads.add(key);
         return Reflect.getOwnPropertyDescriptor(target, key);
       },
       // Listing the keys (a spread, Object.keys) can depend on every key there is.
@@ -52,8 +61,16 @@ export class KeyProbe {
   wrote(step: AnyOperator, output: unknown): void {
     const seen = this.entry(step);
     if (output !== null && typeof output === "object") {
-      for (const key of Object.keys(output)) seen.writes.add(key);
+      for (const key of Reflect.ownKeys(output)) seen.writes.add(key);
     }
+  }
+
+  /**
+   * A step that failed behind the Proxy (it cloned its input, or checked its identity) is
+   * run again on the real input and from then on counts as reading everything.
+   */
+  unwatchable(step: AnyOperator): void {
+    this.entry(step).all = true;
   }
 
   /** What was recorded, for the steps whose reads were not everything. */

@@ -5,7 +5,7 @@ import { MapOperator } from "../operators/map.js";
 
 /** Every key: the step may read (or write) anything. */
 export const ALL = "all" as const;
-export type KeySet = ReadonlySet<string> | typeof ALL;
+export type KeySet = ReadonlySet<PropertyKey> | typeof ALL;
 
 /** What a Sequence step is proven to read and write, from its declared keys alone. */
 export interface StepKeys {
@@ -41,7 +41,7 @@ export function stepKeys(op: AnyOperator): StepKeys {
 }
 
 function unionReads(sets: readonly KeySet[]): KeySet {
-  const union = new Set<string>();
+  const union = new Set<PropertyKey>();
   for (const s of sets) {
     if (s === ALL) return ALL;
     for (const k of s) union.add(k);
@@ -57,5 +57,5 @@ export function overlaps(reads: KeySet, writes: KeySet): boolean {
 }
 
 export function formatKeys(keys: KeySet): string {
-  return keys === ALL ? "*" : `{${[...keys].join(",")}}`;
+  return keys === ALL ? "*" : `{${[...keys].map(String).join(",")}}`;
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { snapshot } from "./snapshot.js";
 
 const MAX_KEY_CHARS = 16_384;
 const MAX_KEY_DEPTH = 32;
@@ -35,26 +36,20 @@ export class Memo {
 
   get(key: string): { value: unknown } | undefined {
     const hit = this.entries.get(key);
-    return hit && { value: cloneValue(hit.value).value };
+    return hit && snapshot(hit.value);
   }
 
+  /**
+   * Keeps a copy of plain-data outputs only: a class instance, a symbol key or a function
+   * cannot be copied faithfully, and a copy that lost its prototype is a different value.
+   */
   set(key: string, value: unknown): void {
-    const copy = cloneValue(value);
-    if (copy.ok) this.entries.set(key, { value: copy.value });
+    const copy = snapshot(value);
+    if (copy) this.entries.set(key, copy);
   }
 
   get size(): number {
     return this.entries.size;
-  }
-}
-
-// Copies keep a caller that mutates a result from changing what the next call receives.
-function cloneValue(value: unknown): { ok: boolean; value: unknown } {
-  if (value === null || typeof value !== "object") return { ok: true, value };
-  try {
-    return { ok: true, value: structuredClone(value) };
-  } catch {
-    return { ok: false, value: undefined };
   }
 }
 
@@ -93,6 +88,8 @@ function isPlainData(v: unknown, depth: number, budget: { left: number }): boole
       }
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return false;
+      // JSON would drop symbol keys, and two inputs differing only there would share a key.
+      if (Object.getOwnPropertySymbols(v).length > 0) return false;
       for (const key in v) {
         if (!isPlainData((v as Record<string, unknown>)[key], depth + 1, budget)) return false;
       }

@@ -39,13 +39,26 @@ export async function callPlanned(
   const hit = key === undefined ? undefined : env.memo.get(key);
   if (hit) return hit.value;
   const probe = spec.probe ? env.keyProbe : undefined;
-  if (probe) input = probe.watch(spec.target, input);
   const scope = currentContext()!;
   const { parent, parentRel } = spec.site;
   const from: CallContext = parent
     ? { ...scope, operator: parent, path: env.basePath + parentRel }
     : { ...scope, operator: env.callerOperator, path: env.callerPath };
-  const output = await runInContext(from, () => callOperator(spec.target, input, { signal }));
+  const run = (value: unknown) =>
+    runInContext(from, () => callOperator(spec.target, value, { signal }));
+  let output: unknown;
+  if (probe) {
+    try {
+      output = await run(probe.watch(spec.target, input));
+    } catch (err) {
+      if (signal.aborted) throw err;
+      // Only pure steps are probed, so running one again on the real input is unobservable.
+      probe.unwatchable(spec.target);
+      output = await run(input);
+    }
+  } else {
+    output = await run(input);
+  }
   if (spec.recordCheck && !isRecord(output)) {
     throw stepOutputError(env.basePath + spec.recordCheck.rel, spec.recordCheck.what, output);
   }

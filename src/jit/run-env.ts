@@ -28,6 +28,8 @@ export interface RunEnv {
   readonly debugNodes: string[] | undefined;
   /** Enhanced mode: the probe watching unkeyed steps' key reads in this run. */
   readonly keyProbe?: KeyProbe;
+  /** Enhanced mode: a guarded step read or wrote outside its record (asks for a retrace). */
+  readonly keyViolation?: (site: string) => void;
 }
 
 const storage = new AsyncLocalStorage<RunEnv>();

@@ -1,12 +1,15 @@
+import { onAbort } from "../core/cancel.js";
 import { AbortError } from "../core/errors.js";
 import type { CallInterceptor, InterceptedCall } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { evaluate } from "./derive.js";
 import { guardEqual } from "./guard.js";
+import { snapshot } from "./snapshot.js";
 import { canStartEarly, type TracedCall } from "./traced-call.js";
 
 interface Started {
-  readonly input: unknown;
+  /** A copy of the input as it was when the call started: what the guard compares with. */
+  readonly snapshot: unknown;
   readonly promise: Promise<unknown>;
   readonly controller: AbortController;
   claimed: boolean;
@@ -21,6 +24,8 @@ export interface RunReport {
   hitSites: number[];
   /** Calls `forward` made at sites the trace never saw. */
   unrecorded: string[];
+  /** Calls not started early because their input could not be evaluated or copied. */
+  underivable: number;
 }
 
 /**
@@ -33,20 +38,20 @@ export class Speculation implements CallInterceptor {
   private readonly outputs: unknown[] = [];
   private readonly done = new Set<number>();
   private readonly occurrences = new Map<AnyOperator, number>();
-  private listening = false;
+  private unsubscribe: (() => void) | undefined;
   readonly report: RunReport = {
     hits: 0,
     misses: 0,
     missedSites: [],
     hitSites: [],
     unrecorded: [],
+    underivable: 0,
   };
 
   constructor(
     private readonly target: AnyOperator,
     private readonly calls: readonly TracedCall[],
     private readonly sites: Map<AnyOperator, number[]>,
-    private readonly disabled: ReadonlySet<number>,
     private readonly input: unknown,
     private readonly signal: AbortSignal,
     /** Runs a call of `operator` as `target`'s forward would (same context and path). */
@@ -63,8 +68,9 @@ export class Speculation implements CallInterceptor {
   startReady(): void {
     if (this.signal.aborted) return;
     this.calls.forEach((call, k) => {
-      if (this.started[k] || this.done.has(k) || this.disabled.has(k) || !canStartEarly(call))
-        return;
+      if (this.started[k] || this.done.has(k) || !canStartEarly(call)) return;
+      // Recursion runs as eager runs it: starting the target early would re-enter this plan.
+      if (call.operator === this.target) return;
       if (!call.deps.every((d) => this.done.has(d))) return;
       this.start(k, call);
     });
@@ -75,15 +81,16 @@ export class Speculation implements CallInterceptor {
     try {
       input = evaluate(call.derivation!, [this.input, ...this.outputs]);
     } catch {
+      this.report.underivable++;
       return;
     }
-    // One listener on the run's signal aborts every started call: a listener per call
-    // would pass Node's limit of 10 (MaxListenersExceededWarning) in a forward that makes
-    // a dozen calls, though they are one run's.
-    if (!this.listening) {
-      this.signal.addEventListener("abort", this.abortStarted, { once: true });
-      this.listening = true;
+    const copy = snapshot(input);
+    if (!copy) {
+      this.report.underivable++;
+      return;
     }
+    // One subscription on the run's signal aborts every started call.
+    this.unsubscribe ??= onAbort(this.signal, this.abortStarted);
     const controller = new AbortController();
     const promise = this.startChild(k, call.operator, input, controller.signal);
     // Its output lets the calls that depend on it start at once, without waiting for
@@ -95,7 +102,7 @@ export class Speculation implements CallInterceptor {
       },
       () => {},
     );
-    this.started[k] = { input, promise, controller, claimed: false };
+    this.started[k] = { snapshot: copy.value, promise, controller, claimed: false };
   }
 
   private readonly abortStarted = (): void => {
@@ -113,7 +120,11 @@ export class Speculation implements CallInterceptor {
     }
     const started = this.started[k];
     let running: Promise<unknown>;
-    if (started && !started.claimed && safeEqual(call.input, started.input)) {
+    if (started && !started.claimed && call.signal.aborted) {
+      // Eager would refuse to start this call: so does a claim, whatever was started.
+      this.discard(k, started);
+      running = Promise.reject(call.signal.reason);
+    } else if (started && !started.claimed && safeEqual(call.input, started.snapshot)) {
       started.claimed = true;
       this.report.hits++;
       this.report.hitSites.push(k);
@@ -142,18 +153,16 @@ export class Speculation implements CallInterceptor {
     this.report.missedSites.push(k);
   }
 
-  /** Aborts started calls `forward` never took and waits until they have let go. */
-  async finish(): Promise<void> {
-    const leftovers: Promise<unknown>[] = [];
+  /**
+   * Aborts started calls `forward` never took and detaches them: the result never waits
+   * for them (one that ignores its signal could hold it back forever), and their outcome
+   * was already silenced when they started.
+   */
+  finish(): void {
     this.started.forEach((started, k) => {
-      if (!started) return;
-      if (!started.claimed) {
-        this.discard(k, started);
-        leftovers.push(started.promise);
-      }
+      if (started && !started.claimed) this.discard(k, started);
     });
-    await Promise.allSettled(leftovers);
-    if (this.listening) this.signal.removeEventListener("abort", this.abortStarted);
+    this.unsubscribe?.();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { RetraceReason } from "./lifecycle.js";
 /** Counters of one node of a plan, keyed in stats by the node's operator path. */
 export interface NodeStats {
   calls: number;
@@ -12,7 +13,7 @@ export interface NodeStats {
 
 /** Why a plan was compiled again. */
 export interface Retrace {
-  reason: string;
+  reason: RetraceReason;
   site?: string;
 }
 

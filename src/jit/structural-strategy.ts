@@ -25,7 +25,7 @@ export const structuralStrategy: Strategy = {
     const g = compiler.gains;
     const calls = [...plan.meta.values()].filter((m) => m.kind !== "glue").length;
     const features = { knownComposite: true, calls, ...g };
-    const gains = g.independentSteps + g.dedupedCalls + (g.fusedMaps > 1 ? 1 : 0);
+    const gains = g.independentSteps + (g.fusedMaps > 1 ? 1 : 0);
     if (gains === 0) {
       return {
         score: 0.1,
@@ -36,7 +36,6 @@ export const structuralStrategy: Strategy = {
     const parts = [
       g.independentSteps && `${g.independentSteps} independent steps`,
       g.fusedMaps && `${g.fusedMaps} maps fused`,
-      g.dedupedCalls && `${g.dedupedCalls} duplicate pure calls removed`,
     ].filter(Boolean);
     return { score: Math.min(0.9, 0.5 + 0.1 * gains), rationale: parts.join(", "), features };
   },

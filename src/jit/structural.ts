@@ -80,9 +80,8 @@ interface Segment {
  */
 export class StructuralCompiler {
   private readonly b = new PlanBuilder();
-  private readonly pureCalls = new Map<AnyOperator, Map<string, string>>();
   /** What the plan gains over eager execution; `auto` scores structural by these. */
-  readonly gains = { fusedMaps: 0, independentSteps: 0, dedupedCalls: 0, maxFanOut: 0 };
+  readonly gains = { fusedMaps: 0, independentSteps: 0, maxFanOut: 0 };
 
   constructor(
     private readonly ctx: StructuralContext,
@@ -108,7 +107,6 @@ export class StructuralCompiler {
     const plan = inner.compileTarget(op, place);
     this.gains.fusedMaps += inner.gains.fusedMaps;
     this.gains.independentSteps += inner.gains.independentSteps;
-    this.gains.dedupedCalls += inner.gains.dedupedCalls;
     this.gains.maxFanOut = Math.max(this.gains.maxFanOut, inner.gains.maxFanOut);
     return plan;
   }
@@ -170,6 +168,7 @@ export class StructuralCompiler {
       if (checked > 0) env.stats.speculated(true, checked);
       if (broken.length === 0) return output;
       env.stats.speculated(false, broken.length);
+      env.keyViolation?.(`${env.basePath}${at.rel}/${broken[0]!.name}`);
       return ordered.run(input, env, signal);
     });
     return this.control(node, src, at, [fast]);
@@ -190,11 +189,6 @@ export class StructuralCompiler {
     check: RecordCheck | undefined,
     probe: boolean,
   ): string {
-    const dedupe = op.effects === "pure" && !probe ? this.pureCalls.get(op)?.get(src) : undefined;
-    if (dedupe !== undefined) {
-      this.gains.dedupedCalls++;
-      return this.guard(dedupe, check);
-    }
     const { options } = this.ctx;
     // The target itself is never replaced by its own jitted form (that would call itself).
     const custom = !op.isLeaf() && !isPlannedOperator(op) && at.rel !== "";
@@ -222,14 +216,6 @@ export class StructuralCompiler {
     const meta = { kind, rel: at.rel, label: op.name, effects: op.effects };
     const id = this.b.add(op, meta, [{ ref: src }], call);
     if (check) this.b.recordRefs.add(id);
-    if (op.effects === "pure") {
-      let bySource = this.pureCalls.get(op);
-      if (!bySource) {
-        bySource = new Map();
-        this.pureCalls.set(op, bySource);
-      }
-      bySource.set(src, id);
-    }
     return id;
   }
 
@@ -502,8 +488,8 @@ function lastFull(segments: readonly Segment[]): number {
 
 /** Keys of fused maps as one step: reads not satisfied by an earlier map of the run. */
 function fusedKeys(keys: readonly { reads: KeySet; writes: KeySet }[]) {
-  const reads = new Set<string>();
-  const writes = new Set<string>();
+  const reads = new Set<PropertyKey>();
+  const writes = new Set<PropertyKey>();
   let readsAll = false;
   let writesAll = false;
   for (const k of keys) {

@@ -8,35 +8,34 @@ import {
 } from "../operator/context.js";
 import { type AnyOperator, callOperator } from "../operator/operator.js";
 import { formatDerivation } from "./derive.js";
+import { Lifecycle } from "./lifecycle.js";
 import type { Plan } from "./plan.js";
 import type { RunEnv } from "./run-env.js";
 import { type RunReport, Speculation } from "./speculation.js";
 import { Recording } from "./trace-record.js";
 import { canStartEarly, siteIndex, type TracedCall, yieldsConcurrency } from "./traced-call.js";
 
-/** Consecutive misses after which a site is no longer started early. */
+/** Consecutive guard misses at one site after which the plan is captured again. */
 const SITE_MISS_LIMIT = 3;
 
-type Stage = "untraced" | "speculating" | "passthrough" | "eager";
-
 /**
- * The trace strategy's plan for one input signature. A staged lifecycle: the first call runs
- * for real while recording; later calls speculate from the recording while `forward` runs
- * for real; a plan that keeps meeting calls it never recorded is retraced, at most
- * `maxRecompiles` times, then the target runs eagerly for good.
+ * The trace strategy's plan for one input signature, on the one lifecycle (lifecycle.ts):
+ * the first call runs for real while recording; later calls speculate from the recording
+ * while `forward` runs for real; a plan that keeps meeting calls it never recorded, or whose
+ * guards keep missing, is captured again, at most `maxRecompiles` times, then the target
+ * runs eagerly for good.
  */
 export class TracePlan implements Plan {
   readonly strategy = "trace";
   readonly shapeSensitive = true;
   readonly compilesOnRun = true;
   readonly notes: string[] = [];
-  private stage: Stage = "untraced";
+  private life: Lifecycle | undefined;
+  /** Auto found nothing to overlap in the capture: run as written. */
+  private passthrough = false;
   private calls: readonly TracedCall[] = [];
   private sites = new Map<AnyOperator, number[]>();
-  private readonly disabled = new Set<number>();
   private readonly siteMisses: number[] = [];
-  private retraceReason: { reason: string; site?: string } | undefined;
-  private recordings = 0;
   /** A trace started at jit() time for `sampleInput`; the first call waits for it. */
   pending: Promise<void> | undefined;
 
@@ -59,11 +58,20 @@ export class TracePlan implements Plan {
     return graph;
   }
 
+  private lifecycle(env: RunEnv): Lifecycle {
+    this.life ??= new Lifecycle(this.target.name, env.stats, env.options.maxRecompiles);
+    return this.life;
+  }
+
   /** Traces `input` now (its result is discarded); the first call waits for it. */
   prepare(input: unknown, env: RunEnv): Promise<void> {
     // The sample's own result or failure is no one's: a failure is caught here, at once,
     // or it would be an unhandled rejection (a crash) before the first call awaits it.
-    this.pending = this.record(input, env, new AbortController().signal).then(
+    const life = this.lifecycle(env);
+    const step = life.next(false);
+    const run =
+      step === "capture" ? this.record(input, env, new AbortController().signal) : undefined;
+    this.pending = (run ?? Promise.resolve()).then(
       () => {},
       () => {},
     );
@@ -76,13 +84,10 @@ export class TracePlan implements Plan {
       this.pending = undefined;
       await pending;
     }
-    if (this.stage === "passthrough" || this.stage === "eager") {
-      return callOperator(this.target, input, { signal });
-    }
-    if (this.stage === "untraced" || env.options.forceTrace || this.retraceReason) {
-      return this.record(input, env, signal);
-    }
-    return this.speculate(input, env, signal);
+    const step = this.lifecycle(env).next(env.options.forceTrace);
+    if (step === "capture") return this.record(input, env, signal);
+    if (step === "speculate" && !this.passthrough) return this.speculate(input, env, signal);
+    return callOperator(this.target, input, { signal });
   }
 
   /** Runs the target for real while recording its calls; the plan is what it saw. */
@@ -99,25 +104,20 @@ export class TracePlan implements Plan {
 
   private adopt(calls: TracedCall[], env: RunEnv, bookkeepingMs: number): void {
     const startedAt = performance.now();
-    if (this.recordings > 0) {
-      const why = env.options.forceTrace
-        ? { reason: "force_trace" }
-        : (this.retraceReason ?? { reason: "retrace" });
-      env.stats.retraced(why);
-    }
-    this.recordings++;
-    this.retraceReason = undefined;
     this.calls = calls;
     this.sites = siteIndex(calls);
-    this.disabled.clear();
     this.siteMisses.length = 0;
-    const gains = yieldsConcurrency(calls);
-    this.stage = this.auto && !gains ? "passthrough" : "speculating";
-    if (this.stage === "passthrough") {
+    this.passthrough = this.auto && !yieldsConcurrency(calls);
+    if (this.passthrough && this.notes.length === 0) {
       this.notes.push("auto: the trace shows no call that could start early; running as written");
     }
-    const ms = bookkeepingMs + performance.now() - startedAt;
-    env.stats.compiled(ms, this.stage === "passthrough" ? "passthrough" : "trace");
+    const early = calls.filter((c) => canStartEarly(c) && c.operator !== this.target).length;
+    this.lifecycle(env).captured({
+      calls: calls.length,
+      early,
+      ms: bookkeepingMs + performance.now() - startedAt,
+      strategy: this.passthrough ? "passthrough" : "trace",
+    });
   }
 
   private async speculate(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
@@ -136,7 +136,6 @@ export class TracePlan implements Plan {
       this.target,
       calls,
       this.sites,
-      this.disabled,
       input,
       signal,
       (k, op, childInput, childSignal) => {
@@ -157,7 +156,7 @@ export class TracePlan implements Plan {
         callOperator(this.target, input, { signal }),
       );
     } finally {
-      await session.finish();
+      session.finish();
       this.adapt(session.report, env, calls);
     }
   }
@@ -184,42 +183,33 @@ export class TracePlan implements Plan {
     if (report.misses > 0) env.stats.speculated(false, report.misses);
     // Retraced meanwhile: this run's site numbers and surprises are about an old recording.
     if (calls !== this.calls) return;
+    const life = this.lifecycle(env);
     for (const k of report.hitSites) this.siteMisses[k] = 0;
     for (const k of report.missedSites) {
       this.siteMisses[k] = (this.siteMisses[k] ?? 0) + 1;
-      if (this.siteMisses[k]! >= SITE_MISS_LIMIT && !this.disabled.has(k)) {
-        this.disabled.add(k);
-        this.notes.push(
-          `site ${this.calls[k]!.site} missed ${SITE_MISS_LIMIT} times in a row: no longer started early`,
-        );
-      }
+      if (this.siteMisses[k]! >= SITE_MISS_LIMIT) life.miss("guard_miss", this.calls[k]!.site);
     }
-    if (report.unrecorded.length === 0) return;
-    const retraces = this.recordings - 1;
-    if (retraces >= env.options.maxRecompiles) {
-      this.stage = "eager";
-      const why = `retraced ${retraces} times (maxRecompiles ${env.options.maxRecompiles}) and still meets calls it never recorded (${report.unrecorded[0]}): running eagerly`;
-      this.notes.push(why);
-      env.stats.fellBack(why);
-      return;
+    if (report.unrecorded.length > 0) life.miss("unrecorded_call", report.unrecorded[0]!);
+    if (life.fallbackReason && !this.notes.includes(life.fallbackReason)) {
+      this.notes.push(life.fallbackReason);
     }
-    this.retraceReason = { reason: "unrecorded_call", site: report.unrecorded[0]! };
   }
 
   guards(): string[] {
-    return this.calls.flatMap((call, k) =>
-      canStartEarly(call) && !this.disabled.has(k)
+    return this.calls.flatMap((call) =>
+      canStartEarly(call) && call.operator !== this.target
         ? [
-            `${call.site}: handed over only for the same site and an input deep-equal to ${formatDerivation(call.derivation!)}`,
+            `${call.site}: handed over only for the same site and an input deep-equal to ${formatDerivation(call.derivation!)} as it was when started`,
           ]
         : [],
     );
   }
 
   toString(): string {
-    const lines = [`plan trace for ${this.target.name} · ${this.stage}`];
+    const stage = this.passthrough ? "passthrough" : (this.life?.state ?? "untraced");
+    const lines = [`plan trace for ${this.target.name} · ${stage}`];
     this.calls.forEach((call, k) => {
-      const early = canStartEarly(call) && !this.disabled.has(k) ? "early" : "as called";
+      const early = canStartEarly(call) && call.operator !== this.target ? "early" : "as called";
       const from = call.derivation ? formatDerivation(call.derivation) : "(not derivable)";
       lines.push(
         `  c${k} = ${call.operator.name}[${call.effects}]  ${call.site}  ← ${from}  · ${early}`,

@@ -1,5 +1,7 @@
 import type { AnyOperator } from "../operator/operator.js";
+import { MapReduceOperator } from "../operators/map-reduce.js";
 import { FunctionOperator } from "./function-operator.js";
+import { PassthroughPlan } from "./passthrough.js";
 import type { CompileRequest, Strategy, StrategyScore } from "./strategy.js";
 import { isKnownComposite } from "./structural.js";
 import { TracePlan } from "./trace-plan.js";
@@ -43,7 +45,15 @@ export const traceStrategy: Strategy & { readonly shapeSensitive: true } = {
   },
   compile(request: CompileRequest) {
     const { target, options, nested } = request;
-    const route = (op: AnyOperator) => (options.recursive && nestsCalls(op) ? nested(op) : op);
+    if (target instanceof MapReduceOperator && target.maxConcurrency !== undefined) {
+      // Starting its items early would run more of them at once than it allows.
+      return new PassthroughPlan(target, [
+        `${target.name} limits its items to ${target.maxConcurrency} at once: speculation would exceed that, so it runs as written`,
+      ]);
+    }
+    // A recursive call of the target runs as written: its jitted form would be this plan.
+    const route = (op: AnyOperator) =>
+      op !== target && options.recursive && nestsCalls(op) ? nested(op) : op;
     return new TracePlan(target, route, options.mode === "auto");
   },
 };

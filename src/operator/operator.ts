@@ -96,7 +96,15 @@ export abstract class Operator<I, O> {
         parent: parent.operator,
         path,
         signal: options?.signal ?? parent.signal,
-        run: () => this.execute(input, path, parent, options) as Promise<unknown>,
+        // The call runs as its own: the interceptor sees the calls `forward` makes, never
+        // those of its children (a recursive call's own children have the same parent).
+        run: () =>
+          this.execute(
+            input,
+            path,
+            { ...parent, interceptor: undefined },
+            options,
+          ) as Promise<unknown>,
       };
       const answer = interceptor.intercept(call);
       if (answer) return answer as Promise<O>;
