@@ -1,4 +1,5 @@
 import { InlineOperator } from "../engine/inline.js";
+import { may } from "../operator/effects.js";
 import { isRecord, type PlainObject, requireRecord } from "../operator/objects.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { MapOperator } from "../operators/map.js";
@@ -17,7 +18,7 @@ const AsyncFunction = (async () => {}).constructor;
 export function isFusableMap(op: AnyOperator): op is AnyOperator & AnyMap {
   return (
     op instanceof MapOperator &&
-    op.effects === "pure" &&
+    may(op.effects, "rerun") &&
     op.specification === undefined &&
     !(op.fn instanceof AsyncFunction)
   );

@@ -1,8 +1,8 @@
 import { Budget, getGlobalBudget } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
-import { collectUsage, type UsageRecord } from "../models/usage.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
 import { withScope } from "../operator/context.js";
+import { combineObservers } from "../operator/observer.js";
 import { type AnyOperator, Operator } from "../operator/operator.js";
 import { debugLevel, debugPrint } from "./debug.js";
 import { explainPlan, type JitExplanation } from "./explain.js";
@@ -76,7 +76,8 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
   explain(): JitExplanation {
     // Before any call: a plan that ignores the input's shape is compiled into the cache (the
     // first call then reuses it); a shape-sensitive one is shown uncaptured and counts nothing.
-    const plan = this.lastPlan ?? (this.shapeSensitive() ? this.compile() : this.planFor(undefined));
+    const plan =
+      this.lastPlan ?? (this.shapeSensitive() ? this.compile() : this.planFor(undefined));
     return explainPlan(plan, this.selectionText(), this.stats());
   }
 
@@ -105,16 +106,19 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     // A budget only narrows the one around it: under the caller's, or the global one.
     const budget =
       limit === undefined ? parent?.budget : new Budget(limit, parent?.budget ?? getGlobalBudget());
-    // Calls inside the plan belong to the plan, not to an interceptor of our caller.
-    const scope = budget ? { interceptor: undefined, budget } : { interceptor: undefined };
-    // Model calls made under the plan are attributed to its nodes in the stats.
-    const used: UsageRecord[] = [];
+    // Calls inside the plan belong to the plan, not to an interceptor of our caller; model
+    // usage inside it is credited to its nodes through an observer, in the same one scope.
+    const observer = combineObservers(parent?.observer, {
+      usage: (_call, report) => stats.usedModel(report.path, report),
+    });
+    const scope = budget
+      ? { interceptor: undefined, budget, observer }
+      : { interceptor: undefined, observer };
     try {
-      return (await collectUsage(used, () =>
-        withScope(scope, () => runWithEnv(env, () => plan.run(input, env, signal))),
+      return (await withScope(scope, () =>
+        runWithEnv(env, () => plan.run(input, env, signal)),
       )) as O;
     } finally {
-      for (const record of used) stats.usedModel(record.path, record);
       const ms = performance.now() - startedAt;
       stats.executed(ms);
       if (debugNodes) {

@@ -52,6 +52,7 @@ export class Speculation implements CallInterceptor {
     private readonly target: AnyOperator,
     private readonly calls: readonly TracedCall[],
     private readonly sites: Map<AnyOperator, number[]>,
+    private readonly disabled: ReadonlySet<number>,
     private readonly input: unknown,
     private readonly signal: AbortSignal,
     /** Runs a call of `operator` as `target`'s forward would (same context and path). */
@@ -68,7 +69,8 @@ export class Speculation implements CallInterceptor {
   startReady(): void {
     if (this.signal.aborted) return;
     this.calls.forEach((call, k) => {
-      if (this.started[k] || this.done.has(k) || !canStartEarly(call)) return;
+      if (this.started[k] || this.done.has(k) || this.disabled.has(k) || !canStartEarly(call))
+        return;
       // Recursion runs as eager runs it: starting the target early would re-enter this plan.
       if (call.operator === this.target) return;
       if (!call.deps.every((d) => this.done.has(d))) return;

@@ -1,4 +1,5 @@
 import { ValidationError } from "../core/errors.js";
+import { may } from "../operator/effects.js";
 import { type AnyOperator, childName } from "../operator/operator.js";
 import { BranchOperator } from "../operators/branch.js";
 import { ContainerOperator } from "../operators/container.js";
@@ -138,7 +139,7 @@ export class StructuralCompiler {
   /** An unkeyed pure step of an all-pure sequence: enhanced mode may trace its key reads. */
   private probes(seq: SequenceOperator, step: AnyOperator): boolean {
     const keys = this.ctx.keys;
-    if (!keys || seq.effects !== "pure" || step.effects !== "pure") return false;
+    if (!keys || !may(seq.effects, "rerun") || !may(step.effects, "rerun")) return false;
     if (isFusableMap(step) || isKnownComposite(step) || stepKeys(step).reads !== ALL) return false;
     return keys.mode === "record" || (this.guarded === seq && keys.recorded.has(step));
   }
@@ -202,10 +203,7 @@ export class StructuralCompiler {
         `${at.rel || "(target)"}: custom operator ${op.name} runs unoptimized (recursive: false)`,
       );
     }
-    const memoize =
-      op.isLeaf() &&
-      !isFusableMap(op) &&
-      (op.effects === "pure" || (op.effects === "stochastic" && !options.preserveStochasticity));
+    const memoize = op.isLeaf() && !isFusableMap(op) && may(op.effects, "memoize", options);
     const call: CallSpec = {
       target,
       site: at.site,
@@ -275,7 +273,7 @@ export class StructuralCompiler {
       }
       const step = steps[i]!;
       const keys = this.keysOf(seq, step);
-      const barrier = step.effects === "effectful";
+      const barrier = !may(step.effects, "reorder");
       const { ref: stepInput, full } = this.stepInput(segments, barrier ? ALL : keys.reads, at.rel);
       if (!full) this.gains.independentSteps++;
       const check: RecordCheck = {

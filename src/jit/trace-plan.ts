@@ -36,6 +36,11 @@ export class TracePlan implements Plan {
   private calls: readonly TracedCall[] = [];
   private sites = new Map<AnyOperator, number[]>();
   private readonly siteMisses: number[] = [];
+  /** Sites captured again for their guard misses; a second round of misses disables them. */
+  private readonly retracedFor = new Set<string>();
+  private readonly disabledSites = new Set<string>();
+  /** Indices (in the current recording) of the disabled sites. */
+  private readonly disabled = new Set<number>();
   /** A trace started at jit() time for `sampleInput`; the first call waits for it. */
   pending: Promise<void> | undefined;
 
@@ -107,6 +112,9 @@ export class TracePlan implements Plan {
     this.calls = calls;
     this.sites = siteIndex(calls);
     this.siteMisses.length = 0;
+    this.disabled.clear();
+    for (const [k, call] of calls.entries())
+      if (this.disabledSites.has(call.site)) this.disabled.add(k);
     this.passthrough = this.auto && !yieldsConcurrency(calls);
     if (this.passthrough && this.notes.length === 0) {
       this.notes.push("auto: the trace shows no call that could start early; running as written");
@@ -136,6 +144,7 @@ export class TracePlan implements Plan {
       this.target,
       calls,
       this.sites,
+      this.disabled,
       input,
       signal,
       (k, op, childInput, childSignal) => {
@@ -187,7 +196,20 @@ export class TracePlan implements Plan {
     for (const k of report.hitSites) this.siteMisses[k] = 0;
     for (const k of report.missedSites) {
       this.siteMisses[k] = (this.siteMisses[k] ?? 0) + 1;
-      if (this.siteMisses[k]! >= SITE_MISS_LIMIT) life.miss("guard_miss", this.calls[k]!.site);
+      if (this.siteMisses[k]! < SITE_MISS_LIMIT || this.disabled.has(k)) continue;
+      const site = this.calls[k]!.site;
+      if (!this.retracedFor.has(site)) {
+        // A fresh capture may find a better derivation (the input was built differently).
+        this.retracedFor.add(site);
+        life.miss("guard_miss", site);
+      } else {
+        // Missing again after a recapture: its input is not predictable; stop starting it.
+        this.disabled.add(k);
+        this.disabledSites.add(site);
+        this.notes.push(
+          `site ${site} missed ${SITE_MISS_LIMIT} times in a row after a retrace: no longer started early`,
+        );
+      }
     }
     if (report.unrecorded.length > 0) life.miss("unrecorded_call", report.unrecorded[0]!);
     if (life.fallbackReason && !this.notes.includes(life.fallbackReason)) {
@@ -196,8 +218,8 @@ export class TracePlan implements Plan {
   }
 
   guards(): string[] {
-    return this.calls.flatMap((call) =>
-      canStartEarly(call) && call.operator !== this.target
+    return this.calls.flatMap((call, k) =>
+      canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k)
         ? [
             `${call.site}: handed over only for the same site and an input deep-equal to ${formatDerivation(call.derivation!)} as it was when started`,
           ]
@@ -209,7 +231,10 @@ export class TracePlan implements Plan {
     const stage = this.passthrough ? "passthrough" : (this.life?.state ?? "untraced");
     const lines = [`plan trace for ${this.target.name} · ${stage}`];
     this.calls.forEach((call, k) => {
-      const early = canStartEarly(call) && call.operator !== this.target ? "early" : "as called";
+      const early =
+        canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k)
+          ? "early"
+          : "as called";
       const from = call.derivation ? formatDerivation(call.derivation) : "(not derivable)";
       lines.push(
         `  c${k} = ${call.operator.name}[${call.effects}]  ${call.site}  ← ${from}  · ${early}`,

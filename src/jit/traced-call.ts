@@ -1,4 +1,5 @@
 import type { Effects } from "../operator/effects.js";
+import { may } from "../operator/effects.js";
 import type { AnyOperator } from "../operator/operator.js";
 import type { Derivation } from "./derive.js";
 
@@ -19,7 +20,7 @@ export interface TracedCall {
 
 /** Pure and stochastic calls with a derivable input may be started before `forward` asks. */
 export function canStartEarly(call: TracedCall): boolean {
-  return call.effects !== "effectful" && call.derivation !== undefined;
+  return may(call.effects, "startEarly") && call.derivation !== undefined;
 }
 
 /** The site index of each (operator, occurrence). */

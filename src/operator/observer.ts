@@ -28,6 +28,8 @@ export type CallOutcome =
 export interface UsageReport {
   /** Model id: `openai:gpt-4o-mini`. */
   readonly model: string;
+  /** Operator path of the call that made the request. */
+  readonly path: string;
   readonly ok: boolean;
   readonly promptTokens: number;
   readonly completionTokens: number;
