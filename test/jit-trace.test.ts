@@ -269,7 +269,10 @@ test("trace: after maxRecompiles retraces the target runs eagerly and explain() 
   const stats = getJitStats(fast);
   assert.equal(stats.retraces, 1);
   assert.equal(stats.fallbacks, 1);
-  assert.match(fast.explain().text, /eager after 1 retraces \(maxRecompiles 1\); last: unrecorded_call/);
+  assert.match(
+    fast.explain().text,
+    /eager after 1 retraces \(maxRecompiles 1\); last: unrecorded_call/,
+  );
 });
 
 class Chain extends Operator<Q, string> {
