@@ -24,11 +24,11 @@ export {
 export type { GlobalOptions } from "./engine/configure.js";
 export { configure } from "./engine/configure.js";
 export { InlineOperator } from "./engine/inline.js";
-export type { NodeResult, NodeStatus } from "./engine/results.js";
-export type { RunOptions } from "./engine/run-options.js";
 export type { CriticalPath } from "./graph/analysis.js";
 export type { EdgeKeys, GraphEdge } from "./graph/graph.js";
 export { Graph } from "./graph/graph.js";
+export type { NodeResult, NodeStatus } from "./graph/results.js";
+export type { RunOptions } from "./graph/run-options.js";
 export type { JitExplanation } from "./jit/explain.js";
 export { explainJitSelection, getJitStats, jit, resetJit } from "./jit/jit.js";
 export { JitOperator } from "./jit/jit-operator.js";

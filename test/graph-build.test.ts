@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GraphError, OptionError, ValidationError } from "../src/core/errors.js";
 import { InlineOperator } from "../src/engine/inline.js";
-import { Graph } from "../src/graph/graph.js";
+import { Graph } from "../src/index.js";
 import type { AnyOperator } from "../src/operator/operator.js";
 import { FakeLeaf, Probe, rejectionOf } from "./fakes.js";
 

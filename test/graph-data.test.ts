@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GraphError, OperatorError, ValidationError } from "../src/core/errors.js";
 import { InlineOperator } from "../src/engine/inline.js";
-import { Graph } from "../src/graph/graph.js";
+import { Graph } from "../src/index.js";
 import type { CallContext } from "../src/operator/context.js";
 import { Operator } from "../src/operator/operator.js";
 import { rejectionOf } from "./fakes.js";

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { AbortError, OperatorError, TimeoutError } from "../src/core/errors.js";
 import { InlineOperator } from "../src/engine/inline.js";
 import { runGraph } from "../src/engine/ready-queue.js";
-import { Graph } from "../src/graph/graph.js";
+import { Graph } from "../src/index.js";
 import { Operator } from "../src/operator/operator.js";
 import { FailingLeaf, FakeLeaf, HangingLeaf, Probe, rejectionOf, sleep } from "./fakes.js";
 

@@ -4,7 +4,7 @@ import { Budget } from "../src/core/budget.js";
 import { OptionError } from "../src/core/errors.js";
 import { InlineOperator } from "../src/engine/inline.js";
 import { runGraph } from "../src/engine/ready-queue.js";
-import { Graph } from "../src/graph/graph.js";
+import { Graph } from "../src/index.js";
 import { type CallContext, currentContext, withScope } from "../src/operator/context.js";
 import { type AnyOperator, Operator } from "../src/operator/operator.js";
 import { FakeLeaf, FanOut, HangingLeaf, Probe, rejectionOf } from "./fakes.js";
@@ -29,11 +29,33 @@ function interval(probe: Probe, name: string): { start: number; end: number } {
 
 test("dataflow: D starts as soon as C is done, before slow B ends (asymmetric diamond)", async () => {
   const probe = new Probe();
+  // B finishes only once D has: a wave-by-wave scheduler would never start D (and hang).
+  let dDone: () => void = () => {};
+  const dFinished = new Promise<void>((resolve) => {
+    dDone = resolve;
+  });
+  class SlowB extends Operator<Tagged, Tagged> {
+    override readonly name = "B";
+    async forward(input: Tagged) {
+      const t = probe.enter("B");
+      await dFinished;
+      probe.exit("B", t);
+      return { tags: [...(input.tags ?? []), "B"] };
+    }
+  }
+  const d = new FakeLeaf<Tagged, Tagged>({
+    probe,
+    name: "D",
+    fn: (input) => {
+      queueMicrotask(dDone);
+      return { tags: [...(input.tags ?? []), "D"] };
+    },
+  }) as AnyOperator;
   const graph = new Graph()
     .addNode("A", tagger(probe, "A", 1))
-    .addNode("B", tagger(probe, "B", 30))
+    .addNode("B", new SlowB() as AnyOperator)
     .addNode("C", tagger(probe, "C", 1))
-    .addNode("D", tagger(probe, "D", 1))
+    .addNode("D", d)
     .addNode("E", tagger(probe, "E", 1))
     .addEdge("A", "B")
     .addEdge("A", "C")

@@ -2,6 +2,8 @@ import { Budget, getGlobalBudget } from "../core/budget.js";
 import { linkedController } from "../core/cancel.js";
 import { AbortError, OperatorError, TimeoutError } from "../core/errors.js";
 import type { Graph } from "../graph/graph.js";
+import type { NodeResult } from "../graph/results.js";
+import { setGraphRunner } from "../graph/run-options.js";
 import {
   type CallContext,
   currentContext,
@@ -9,7 +11,6 @@ import {
   type WaitMeter,
 } from "../operator/context.js";
 import { callOperator } from "../operator/operator.js";
-import type { NodeResult } from "./results.js";
 import {
   checkRunOptions,
   type EngineOptions,
@@ -451,3 +452,6 @@ class GraphRun {
     if (this.nodeDeadlines) for (const clear of this.nodeDeadlines) clear?.();
   }
 }
+
+// Graph.run is a facade over this engine; the graph layer cannot import it (it sits below).
+setGraphRunner((graph, input, options) => runGraph(graph, input, options));

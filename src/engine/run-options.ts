@@ -1,34 +1,8 @@
 import { GraphError, OptionError } from "../core/errors.js";
+import type { RunOptions } from "../graph/run-options.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { checkTimeoutMs } from "./timeout.js";
 import type { Wiring } from "./wiring.js";
-
-export interface RunOptions {
-  /** "sequential" runs one node at a time in topological order, for debugging. @default "parallel" */
-  scheduler?: "parallel" | "sequential";
-  /**
-   * Leaf calls in flight for this run, counted however deeply they are nested inside its
-   * nodes; it narrows the enclosing budget and never widens it.
-   * @default the enclosing budget (the global one: 64)
-   */
-  maxConcurrency?: number;
-  /** Aborting it aborts the signal running nodes see and rejects the run with its reason. */
-  signal?: AbortSignal;
-  /** Time limit for the whole run; the run rejects with a TimeoutError. @default none */
-  timeoutMs?: number;
-  /**
-   * Time limit for each node (inline nodes run synchronously and are not timed); the run
-   * rejects with a TimeoutError whose `path` is the node id. @default none
-   */
-  nodeTimeoutMs?: number;
-  /**
-   * Run every node that can run and resolve to a NodeResult per node (every node, or those
-   * in `outputs`) instead of failing on the first error. @default false
-   */
-  continueOnError?: boolean;
-  /** Node ids whose outputs make up the result. @default the sinks */
-  outputs?: readonly string[];
-}
 
 /**
  * The JIT's plan executor options, on top of the user's. Internal: not in the user docs.
@@ -132,3 +106,5 @@ export function reportedNodes(wiring: Wiring, options: EngineOptions): readonly 
   }
   return options.outputs.map((id) => wiring.indexOf.get(id)!);
 }
+
+export type { RunOptions };

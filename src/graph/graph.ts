@@ -1,9 +1,9 @@
 import { GraphError } from "../core/errors.js";
-import { type EngineOptions, type RunOptions, runGraph } from "../engine/ready-queue.js";
-import type { NodeResult } from "../engine/results.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { type CriticalPath, criticalPath, topologicalOrder, waves } from "./analysis.js";
 import { graphToMermaid, graphToString } from "./render.js";
+import type { NodeResult } from "./results.js";
+import { graphRunner, type RunOptions } from "./run-options.js";
 import { checkEdgeEnds, checkEdgeKeys, checkNewNode } from "./validate.js";
 
 /** Which part of an output an edge carries, and where it lands in the next node's input. */
@@ -144,7 +144,7 @@ export class Graph {
   ): Promise<Record<string, NodeResult>>;
   run(input: unknown, options?: RunOptions): Promise<Record<string, unknown>>;
   run(input: unknown, options: RunOptions = {}): Promise<Record<string, unknown>> {
-    return runGraph(this, input, options as EngineOptions);
+    return graphRunner()(this, input, options) as Promise<Record<string, unknown>>;
   }
 
   private adjacent(map: ReadonlyMap<string, string[]>, id: string): readonly string[] {
