@@ -11,6 +11,7 @@ import {
   type WaitMeter,
 } from "../operator/context.js";
 import { callOperator } from "../operator/operator.js";
+import { defaultScheduler } from "./configure.js";
 import {
   checkRunOptions,
   type EngineOptions,
@@ -103,7 +104,7 @@ class GraphRun {
     this.outputs = new Array(count);
     this.waiting = wiring.predecessorCounts.slice();
     this.ready = new Int32Array(count);
-    this.sequential = options.scheduler === "sequential";
+    this.sequential = (options.scheduler ?? defaultScheduler()) === "sequential";
     this.wrapErrors = options.errors !== "raw";
     if (options.continueOnError) {
       this.results = new Array(count);

@@ -1,5 +1,6 @@
 import { onAbort } from "../core/cancel.js";
 import { AbortError } from "../core/errors.js";
+import { defaultScheduler } from "../engine/configure.js";
 import type { CallInterceptor, InterceptedCall } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { evaluate } from "./derive.js";
@@ -67,7 +68,8 @@ export class Speculation implements CallInterceptor {
 
   /** Starts every call whose inputs exist now. */
   startReady(): void {
-    if (this.signal.aborted) return;
+    // The sequential scheduler (a debugging aid) runs one call at a time: nothing early.
+    if (this.signal.aborted || defaultScheduler() === "sequential") return;
     this.calls.forEach((call, k) => {
       if (this.started[k] || this.done.has(k) || this.disabled.has(k) || !canStartEarly(call))
         return;
