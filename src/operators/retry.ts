@@ -1,4 +1,5 @@
 import { abortableSleep } from "../core/cancel.js";
+import { type Clock, isClock, realClock } from "../core/clock.js";
 import { OptionError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
@@ -104,12 +105,13 @@ export function backoffDelayMs(
  * Runs `attempt(1)`, `attempt(2)`, … until one resolves, the policy gives up, or `signal`
  * aborts. Giving up rethrows the last attempt's error unchanged; an abort while waiting
  * rejects with the signal's reason. All state lives in this call, so nested and concurrent
- * retries never share a count.
+ * retries never share a count. The waits run on `clock`.
  */
 export async function runWithRetry<T>(
   attempt: (n: number, signal: AbortSignal) => Promise<T>,
   policy: RetryPolicy,
   signal: AbortSignal = NEVER_ABORTED,
+  clock: Clock = realClock,
 ): Promise<T> {
   for (let n = 1; ; n++) {
     signal.throwIfAborted();
@@ -121,7 +123,7 @@ export async function runWithRetry<T>(
       if (policy.shouldRetry && !policy.shouldRetry(err, n)) throw err;
     }
     const delayMs = Math.min(backoffDelayMs(policy, n), MAX_TIMER_MS);
-    if (delayMs > 0) await abortableSleep(delayMs, signal);
+    if (delayMs > 0) await abortableSleep(delayMs, signal, clock);
   }
 }
 
@@ -130,6 +132,8 @@ export interface RetryOptions<I, O> extends RetryPolicyOptions {
   operator: Operator<I, O>;
   /** @default "retry" */
   name?: string;
+  /** The clock the waits between attempts run on (a `FakeClock` in tests). @default realClock */
+  clock?: Clock;
 }
 
 /**
@@ -142,14 +146,20 @@ export class RetryOperator<I = unknown, O = unknown> extends Operator<I, O> {
   readonly operator: Operator<I, O>;
   readonly policy: RetryPolicy;
   override readonly effects: Effects;
+  /** The waits between attempts run on it; a plan that runs this retry must pass it on. */
+  readonly clock: Clock;
 
   constructor(options: RetryOptions<I, O>) {
     super();
-    const { operator, name, ...policy } = options;
+    const { operator, name, clock = realClock, ...policy } = options;
     this.name = name ?? "retry";
     assertOperator(operator, `${this.name}/operator`);
     this.operator = operator;
     this.policy = retryPolicy(policy, "RetryOperator");
+    if (!isClock(clock)) {
+      invalid("RetryOperator", "clock is", clock, ["a Clock { now, setTimeout, clearTimeout }"]);
+    }
+    this.clock = clock;
     this.effects = combineEffects([operator.effects]);
   }
 
@@ -159,6 +169,7 @@ export class RetryOperator<I = unknown, O = unknown> extends Operator<I, O> {
       (_n, signal) => callOperator(child, input, { signal }) as Promise<O>,
       this.policy,
       ctx.signal,
+      this.clock,
     );
   }
 }
