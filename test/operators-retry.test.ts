@@ -186,7 +186,7 @@ test("retry: options are validated at construction", () => {
   );
   assert.throws(() => new RetryOperator({ operator, backoff: "quadratic" as Backoff }), {
     message:
-      'RetryOperator: backoff is "quadratic"; expected one of "exponential" | "linear" | "fibonacci" | "constant"',
+      '[invalid_option] RetryOperator: backoff is "quadratic"; expected one of "exponential" | "linear" | "fibonacci" | "constant"',
   });
 });
 

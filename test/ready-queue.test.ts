@@ -264,7 +264,7 @@ test("bad options are refused before anything runs", async () => {
   const unknown = await rejectionOf(runGraph(graph, {}, { retries: 3 } as object));
   assert.equal(
     (unknown as Error).message,
-    'graph run: unknown option "retries"; expected one of "scheduler" | "maxConcurrency" | ' +
+    '[unknown_option] graph run: unknown option "retries"; expected one of "scheduler" | "maxConcurrency" | ' +
       '"signal" | "timeoutMs" | "nodeTimeoutMs" | "continueOnError" | "outputs"',
   );
   assert.equal(probe.calls, 0);
