@@ -1,6 +1,7 @@
 import { abortableSleep } from "../core/cancel.js";
 import { type Clock, isClock, realClock } from "../core/clock.js";
 import { OptionError } from "../core/errors.js";
+import { childPath } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { assertOperator, callOperator, Operator } from "../operator/operator.js";
@@ -153,7 +154,7 @@ export class RetryOperator<I = unknown, O = unknown> extends Operator<I, O> {
     super();
     const { operator, name, clock = realClock, ...policy } = options;
     this.name = name ?? "retry";
-    assertOperator(operator, `${this.name}/operator`);
+    assertOperator(operator, childPath(this.name, "operator"));
     this.operator = operator;
     this.policy = retryPolicy(policy, "RetryOperator");
     if (!isClock(clock)) {
