@@ -131,3 +131,9 @@ test("realClock reads performance.now and its timers can be cleared", async () =
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(fired, false);
 });
+
+test("FakeClock and realClock are public, so users can test their own waiting code", async () => {
+  const api = await import("../src/index.js");
+  assert.equal(api.FakeClock, FakeClock);
+  assert.equal(api.realClock, realClock);
+});
