@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OptionError } from "../src/core/errors.js";
 import { FakeClock } from "../src/core/fake-clock.js";
+import { jit } from "../src/jit/jit.js";
 import type { CallContext } from "../src/operator/context.js";
 import { Operator } from "../src/operator/operator.js";
 import { RetryOperator, retryPolicy, runWithRetry } from "../src/operators/retry.js";
@@ -28,7 +29,7 @@ test("RetryOperator on a fake clock: exponential backoff waits 100, 200, 400 ms 
   const clock = new FakeClock();
   const flaky = new Flaky(3, clock);
   const retry = new RetryOperator({ operator: flaky, maxAttempts: 4, retryDelayMs: 100, clock });
-  assert.equal(retry.clock, clock);
+  assert.equal(retry.policy.clock, clock);
   const result = retry({});
   await clock.advance(299);
   assert.deepEqual(flaky.attemptsAt, [0, 100], "the third attempt is due at 300");
@@ -44,7 +45,7 @@ test("runWithRetry on a fake clock: fibonacci waits, and an abort mid-wait clear
   const clock = new FakeClock();
   const attemptsAt: number[] = [];
   const controller = new AbortController();
-  const policy = retryPolicy({ maxAttempts: 10, retryDelayMs: 10, backoff: "fibonacci" });
+  const policy = retryPolicy({ maxAttempts: 10, retryDelayMs: 10, backoff: "fibonacci", clock });
   const run = runWithRetry(
     async () => {
       attemptsAt.push(clock.now());
@@ -52,7 +53,6 @@ test("runWithRetry on a fake clock: fibonacci waits, and an abort mid-wait clear
     },
     policy,
     controller.signal,
-    clock,
   );
   await clock.advance(45);
   // Waits of 10, 10, 20 put the attempts at 0, 10, 20, 40; the next is due at 70.
@@ -62,6 +62,26 @@ test("runWithRetry on a fake clock: fibonacci waits, and an abort mid-wait clear
   controller.abort(reason);
   await assert.rejects(run, (err) => err === reason);
   assert.equal(clock.pending, 0);
+});
+
+test("a jitted RetryOperator waits on the same fake clock (the clock is part of the policy)", async () => {
+  for (const mode of ["structural", "trace", "enhanced", "auto"] as const) {
+    const clock = new FakeClock();
+    const flaky = new Flaky(2, clock);
+    const retry = new RetryOperator({
+      operator: flaky,
+      retryDelayMs: 50,
+      backoff: "linear",
+      clock,
+    });
+    const result = jit(retry, { mode })({});
+    await clock.advance(149);
+    assert.deepEqual(flaky.attemptsAt, [0, 50], mode);
+    await clock.advance(1);
+    assert.equal(await result, 3, mode);
+    assert.deepEqual(flaky.attemptsAt, [0, 50, 150], mode);
+    assert.equal(clock.pending, 0, mode);
+  }
 });
 
 test("RetryOperator refuses a clock that is not a Clock", () => {
