@@ -12,7 +12,16 @@
  */
 
 export { Budget } from "./core/budget.js";
-export type { ErrorCode, Issue } from "./core/errors.js";
+export type { Clock, TimerHandle } from "./core/clock.js";
+export { realClock } from "./core/clock.js";
+export type {
+  ErrorCode,
+  GraphErrorCode,
+  Issue,
+  OperatorErrorCode,
+  OptionErrorCode,
+  ValidationErrorCode,
+} from "./core/errors.js";
 export {
   AbortError,
   GraphError,
@@ -21,6 +30,7 @@ export {
   TimeoutError,
   ValidationError,
 } from "./core/errors.js";
+export { FakeClock } from "./core/fake-clock.js";
 export type { GlobalOptions } from "./engine/configure.js";
 export { configure } from "./engine/configure.js";
 export { InlineOperator } from "./engine/inline.js";

@@ -212,7 +212,7 @@ test("faults: a run past timeoutMs fails with a TimeoutError and aborts its runn
   const graph = new Graph().addNode("ask", hang);
   const err = await rejectionOf(graph.run({ q: "x" }, { timeoutMs: 2 }));
   assert.ok(err instanceof TimeoutError);
-  assert.equal(err.message, "[timeout]: exceeded 2 ms");
+  assert.equal(err.message, "[timeout] exceeded 2 ms");
   assert.equal(hang.abortReason, err);
 });
 
@@ -274,7 +274,7 @@ test("faults (trace): a started call whose guard misses is aborted and its resul
   assert.deepEqual(shout.picky.started, ["X", "X", "Y"]);
   assert.equal(shout.picky.aborted.length, 1);
   assert.ok(shout.picky.aborted[0] instanceof AbortError);
-  assert.equal((shout.picky.aborted[0] as Error).message, "speculation missed");
+  assert.equal((shout.picky.aborted[0] as Error).message, "[aborted] speculation missed");
   const stats = getJitStats(fast);
   assert.equal(stats.speculationMisses, 1);
   assert.equal(stats.speculationHits, 0);

@@ -30,15 +30,19 @@ test("unknown modes and options are TypeErrors that list the valid values", () =
     (e: unknown) =>
       e instanceof TypeError &&
       e instanceof OptionError &&
+      e.code === "unknown_mode" &&
       e.message ===
-        'jit(): unknown mode "fast"; expected one of "auto" | "trace" | "structural" | "enhanced"',
+        '[unknown_mode] jit(): unknown mode "fast"; expected one of "auto" | "trace" | "structural" | "enhanced"',
   );
+  // The same code as an unknown key of a graph run, configure() or retryPolicy().
   assert.throws(
     () => jit(op, { speed: 3 } as never),
     (e: unknown) =>
-      e instanceof TypeError && /unknown option "speed".*"forceTrace"/.test((e as Error).message),
+      e instanceof OptionError &&
+      e.code === "unknown_option" &&
+      /unknown option "speed".*"forceTrace"/.test(e.message),
   );
-  assert.throws(() => jit(op, { recursive: "yes" } as never), TypeError);
+  assert.throws(() => jit(op, { recursive: "yes" } as never), { code: "invalid_option" });
   assert.throws(() => jit(op, { maxConcurrency: 0 }), TypeError);
   assert.throws(() => jit(op, { cache: {} as never }), TypeError);
   assert.throws(() => jit(42 as never), TypeError);

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { FakeClock } from "../src/core/fake-clock.js";
 import { ProviderError, ProviderFailure } from "../src/models/errors.js";
 import { LLMOperator } from "../src/models/llm.js";
 import { OpenAIProvider } from "../src/models/providers/openai.js";
 import { models } from "../src/models/registry.js";
-import { parseRetryAfter, retryDelayMs, retryPolicy } from "../src/models/retry.js";
+import { parseRetryAfter, retryDelayMs, retryPolicy, withRetries } from "../src/models/retry.js";
+import type { RetryPolicy as ModelRetryPolicy } from "../src/models/types.js";
 import { withUsage } from "../src/models/usage.js";
 import {
+  FAST_RETRY,
   type FakeReply,
   type FakeServer,
   registerOpenAI,
@@ -17,10 +20,11 @@ async function withServer(
   script: FakeReply[],
   fn: (server: FakeServer, model: string) => Promise<void>,
   latencyMs = 0,
+  retry: Partial<ModelRetryPolicy> = FAST_RETRY,
 ) {
   const server = await startFakeOpenAI(script, latencyMs);
   try {
-    await fn(server, `${registerOpenAI(server)}:m`);
+    await fn(server, `${registerOpenAI(server, { retry })}:m`);
   } finally {
     await server.close();
   }
@@ -40,23 +44,81 @@ test("429 with Retry-After (fractional seconds): the retry waits that long, then
       assert.equal(server.requests.length, 2);
       const [first, second] = server.requests;
       assert.ok(first && second);
-      // The fast test policy would retry after ~10 ms; only Retry-After explains 200. The
-      // client's wait starts after the server logged the first request, so the gap is longer.
-      assert.ok(second.receivedAt - first.receivedAt >= 198, "waited for Retry-After");
       assert.equal(records[0]?.attempts, 2);
     },
   );
 });
 
-test("429 with retry-after-ms is honoured too", async () => {
+test("Retry-After of 0.2 s reaches the retry as exactly 200 ms: a policy allowing 199 gives up at once", async () => {
+  const server = await startFakeOpenAI([
+    { status: 429, headers: { "retry-after": "0.2" }, errorMessage: "slow down" },
+    { text: "never" },
+  ]);
+  try {
+    const name = registerOpenAI(server, { retry: { ...FAST_RETRY, maxDelayMs: 199 } });
+    await assert.rejects(ask(`${name}:m`)({ q: "x" }), {
+      name: "ProviderError",
+      status: 429,
+      attempts: 1,
+      retryAfterMs: 200,
+    });
+    assert.equal(server.requests.length, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test("withRetries on a fake clock: each retry starts exactly when Retry-After says", async () => {
+  const clock = new FakeClock();
+  const startedAt: number[] = [];
+  const waits = [200, 150];
+  const call = withRetries(
+    async (n) => {
+      startedAt.push(clock.now());
+      const retryAfterMs = waits[n - 1];
+      if (retryAfterMs !== undefined) {
+        throw new ProviderFailure("429", { status: 429, retryAfterMs });
+      }
+      return `attempt ${n}`;
+    },
+    retryPolicy({ baseDelayMs: 10, maxDelayMs: 1_000 }),
+    new AbortController().signal,
+    clock,
+  );
+  await clock.advance(199);
+  assert.deepEqual(startedAt, [0]);
+  await clock.advance(1);
+  assert.deepEqual(startedAt, [0, 200]);
+  await clock.advance(150);
+  assert.equal(await call, "attempt 3");
+  assert.deepEqual(startedAt, [0, 200, 350]);
+  assert.equal(clock.pending, 0);
+});
+
+test("429 with retry-after-ms is honoured too, before Retry-After", async () => {
+  const script: FakeReply[] = [
+    { status: 429, headers: { "retry-after-ms": "150", "retry-after": "30" } },
+    { text: "done" },
+  ];
+  // Waiting the 30 s of Retry-After would break this policy's 1 s bound and fail at once.
   await withServer(
-    [{ status: 429, headers: { "retry-after-ms": "150", "retry-after": "30" } }, { text: "done" }],
+    script,
     async (server, model) => {
       await ask(model)({ q: "x" });
       const [first, second] = server.requests;
       assert.ok(first && second);
-      assert.ok(second.receivedAt - first.receivedAt >= 148);
     },
+    0,
+    { ...FAST_RETRY, maxDelayMs: 1_000 },
+  );
+  await withServer(
+    script,
+    async (server, model) => {
+      await assert.rejects(ask(model)({ q: "x" }), { attempts: 1, retryAfterMs: 150 });
+      assert.equal(server.requests.length, 1);
+    },
+    0,
+    { ...FAST_RETRY, maxDelayMs: 149 },
   );
 });
 
@@ -168,10 +230,33 @@ test("abort during a retry wait ends the wait at once", async () => {
   });
 });
 
+test("withRetries on a fake clock: an abort during the wait rejects at once and clears the timer", async () => {
+  const clock = new FakeClock();
+  const controller = new AbortController();
+  let attempts = 0;
+  const call = withRetries(
+    async () => {
+      attempts++;
+      throw new ProviderFailure("429", { status: 429, retryAfterMs: 1_500 });
+    },
+    retryPolicy({ maxDelayMs: 2_000 }),
+    controller.signal,
+    clock,
+  );
+  await clock.advance(20);
+  assert.equal(clock.pending, 1, "waiting for Retry-After");
+  controller.abort(new Error("stop"));
+  await assert.rejects(call, /stop/);
+  assert.equal(clock.pending, 0);
+  await clock.runAll();
+  assert.equal(attempts, 1);
+});
+
 test("parseRetryAfter reads retry-after-ms, seconds with fractions, and HTTP dates", () => {
   const headers = (h: Record<string, string>) => new Headers(h);
   assert.equal(parseRetryAfter(headers({ "retry-after": "2" })), 2000);
   assert.equal(parseRetryAfter(headers({ "retry-after": "0.25" })), 250);
+  assert.equal(parseRetryAfter(headers({ "retry-after": "0.2" })), 200);
   assert.equal(parseRetryAfter(headers({ "retry-after-ms": "120", "retry-after": "9" })), 120);
   const now = Date.parse("2025-01-01T00:00:00Z");
   assert.equal(

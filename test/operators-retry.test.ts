@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { realClock } from "../src/core/clock.js";
 import { OptionError } from "../src/core/errors.js";
 import type { CallContext } from "../src/operator/context.js";
 import { Operator } from "../src/operator/operator.js";
@@ -186,7 +187,7 @@ test("retry: options are validated at construction", () => {
   );
   assert.throws(() => new RetryOperator({ operator, backoff: "quadratic" as Backoff }), {
     message:
-      'RetryOperator: backoff is "quadratic"; expected one of "exponential" | "linear" | "fibonacci" | "constant"',
+      '[invalid_option] RetryOperator: backoff is "quadratic"; expected one of "exponential" | "linear" | "fibonacci" | "constant"',
   });
 });
 
@@ -199,6 +200,7 @@ test("retry: the policy is public and filled with defaults", () => {
     jitter: false,
     maxDelayMs: undefined,
     shouldRetry: undefined,
+    clock: realClock,
   });
   assert.equal(retry.name, "retry");
   assert.deepEqual(

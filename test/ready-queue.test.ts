@@ -5,7 +5,12 @@ import { OptionError } from "../src/core/errors.js";
 import { InlineOperator } from "../src/engine/inline.js";
 import { runGraph } from "../src/engine/ready-queue.js";
 import { Graph } from "../src/index.js";
-import { type CallContext, currentContext, withScope } from "../src/operator/context.js";
+import {
+  type CallContext,
+  currentContext,
+  withObserver,
+  withScope,
+} from "../src/operator/context.js";
 import { type AnyOperator, Operator } from "../src/operator/operator.js";
 import { FakeLeaf, FanOut, HangingLeaf, Probe, rejectionOf } from "./fakes.js";
 
@@ -216,25 +221,30 @@ test("observer: started and finished once per node, with budget wait time", asyn
   const probe = new Probe();
   const events: string[] = [];
   const waits = new Map<string, number>();
+  const times = new Map<string, number>();
+  // What the leaf calls themselves reported waiting, through the call observer.
+  const leafWaits = new Map<string, number>();
   const graph = new Graph()
     .addNode("first", new FakeLeaf({ probe, name: "first", delayMs: 5, fn: () => ({}) }))
     .addNode("second", new FakeLeaf({ probe, name: "second", delayMs: 1, fn: () => ({}) }))
     .addNode("glue", new InlineOperator("glue", (x) => x))
     .addEdge("second", "glue");
-  await runGraph(
-    graph,
-    {},
-    {
-      maxConcurrency: 1,
-      observer: {
-        nodeStarted: (id) => events.push(`start ${id}`),
-        nodeFinished: (id, ms, waitMs) => {
-          events.push(`end ${id}`);
-          assert.ok(ms >= 0);
-          waits.set(id, waitMs);
+  await withObserver({ waited: (call, ms) => leafWaits.set(call.name, ms) }, () =>
+    runGraph(
+      graph,
+      {},
+      {
+        maxConcurrency: 1,
+        observer: {
+          nodeStarted: (id) => events.push(`start ${id}`),
+          nodeFinished: (id, ms, waitMs) => {
+            events.push(`end ${id}`);
+            times.set(id, ms);
+            waits.set(id, waitMs);
+          },
         },
       },
-    },
+    ),
   );
   assert.deepEqual(events, [
     "start first",
@@ -244,9 +254,18 @@ test("observer: started and finished once per node, with budget wait time", asyn
     "start glue",
     "end glue",
   ]);
+  // Both leaves started at once, but second's body ran only after first's had ended: it
+  // waited for first's slot (order by logical ticks, not by a clock).
+  assert.ok(interval(probe, "second").start > interval(probe, "first").end);
   assert.equal(waits.get("first"), 0);
-  assert.ok(waits.get("second")! > 0, "second waited for first's slot");
   assert.equal(waits.get("glue"), 0);
+  // The node reports exactly the wait its leaf call reported, and the wait is part of its time.
+  assert.equal(waits.get("second"), leafWaits.get("second") ?? 0);
+  assert.deepEqual(
+    [...leafWaits.keys()].filter((name) => name !== "second"),
+    [],
+  );
+  for (const [id, ms] of times) assert.ok(ms >= waits.get(id)!, `${id}: time includes its wait`);
 });
 
 test("bad options are refused before anything runs", async () => {
@@ -267,7 +286,7 @@ test("bad options are refused before anything runs", async () => {
   const unknown = await rejectionOf(runGraph(graph, {}, { retries: 3 } as object));
   assert.equal(
     (unknown as Error).message,
-    'graph run: unknown option "retries"; expected one of "scheduler" | "maxConcurrency" | ' +
+    '[unknown_option] graph run: unknown option "retries"; expected one of "scheduler" | "maxConcurrency" | ' +
       '"signal" | "timeoutMs" | "nodeTimeoutMs" | "continueOnError" | "outputs"',
   );
   assert.equal(probe.calls, 0);

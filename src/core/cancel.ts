@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { type Clock, realClock } from "./clock.js";
 import { AbortError } from "./errors.js";
 
 /** A signal that never aborts, shared by every call made without one. */
@@ -61,17 +62,21 @@ export function linkedController(parent: AbortSignal | undefined): {
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts; no timer survives. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function abortableSleep(
+  ms: number,
+  signal?: AbortSignal,
+  clock: Clock = realClock,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason ?? new AbortError());
       return;
     }
     const onAbort = () => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       reject(signal?.reason ?? new AbortError());
     };
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);

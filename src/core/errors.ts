@@ -1,27 +1,40 @@
 /**
  * Every error ember-xcs throws is one of a few classes, each extending the built-in it
- * refines, with a `code`, the operator `path` and the original `cause`. The message is built
- * from those fields here, in one place.
+ * refines, with a `code` from that class's own union, the operator `path` ("" when there is
+ * none) and the original `cause`. Every message is built from those fields by
+ * `formatMessage`, in one place: `[code] at path: subject: detail; expected one of …`.
  */
+import { formatKeyPath } from "./paths.js";
 
-export type ErrorCode =
+export { formatKeyPath, formatPath } from "./paths.js";
+
+/** Codes of `OperatorError`, `ProviderError` included. */
+export type OperatorErrorCode = "node_failed" | "provider_error";
+
+/** Codes of `ValidationError`, `ModelOutputError` included. */
+export type ValidationErrorCode =
   | "invalid_input"
   | "invalid_output"
   | "not_an_operator"
   | "not_an_object"
   | "step_returned_non_object"
-  | "unknown_mode"
-  | "unknown_option"
-  | "invalid_option"
-  | "node_failed"
-  | "duplicate_node"
-  | "missing_node"
-  | "graph_cycle"
-  | "timeout"
-  | "aborted"
   | "missing_template_key"
-  | "invalid_model_output"
-  | "provider_error";
+  | "invalid_model_output";
+
+/** Codes of `OptionError`: a key nobody reads, a mode that does not exist, a bad value. */
+export type OptionErrorCode = "unknown_option" | "unknown_mode" | "invalid_option";
+
+/** Codes of `GraphError`. */
+export type GraphErrorCode = "duplicate_node" | "missing_node" | "graph_cycle";
+
+/** Every code any ember-xcs error carries. */
+export type ErrorCode =
+  | OperatorErrorCode
+  | ValidationErrorCode
+  | OptionErrorCode
+  | GraphErrorCode
+  | "timeout"
+  | "aborted";
 
 /** One problem found by a specification, with the key path inside the value. */
 export interface Issue {
@@ -30,39 +43,57 @@ export interface Issue {
   code: string;
 }
 
+/** The fields a message is built from; every one is optional. */
+export interface MessageParts {
+  /** The operator path: `at qa/vote/operators[1]`. */
+  path?: string;
+  /** What the detail is about, printed before it: `jit()`, `openai:m answered 500 after 4 attempts`. */
+  subject?: string;
+  /** What happened. Defaults to the issues, listed, then to the cause's message. */
+  detail?: string;
+  issues?: readonly Issue[];
+  /** The values that would have been valid: `expected one of "a" | "b"`. */
+  expected?: readonly string[];
+  cause?: unknown;
+}
+
+/** Lists issues as `key.path: message; other[1]: message`. */
+export function formatIssues(issues: readonly Issue[]): string {
+  return issues.map((i) => `${formatKeyPath(i.path)}: ${i.message}`).join("; ");
+}
+
+/**
+ * The one message builder: `[code] at path: subject: detail; expected one of "a" | "b"`, each
+ * part left out when empty (`[graph_cycle] cycle: a → b → a` has no path).
+ */
+export function formatMessage(code: string, parts: MessageParts = {}): string {
+  const issues = parts.issues && parts.issues.length > 0 ? formatIssues(parts.issues) : "";
+  const fromCause = parts.cause instanceof Error ? parts.cause.message : "";
+  const detail = parts.detail ?? (issues || fromCause);
+  let body = [parts.subject, detail].filter((s) => s !== undefined && s !== "").join(": ");
+  if (parts.expected) {
+    const valid = parts.expected.map((v) => JSON.stringify(v)).join(" | ");
+    body += `${body ? "; " : ""}expected one of ${valid}`;
+  }
+  const where = parts.path ? ` at ${parts.path}` : "";
+  if (body === "") return `[${code}]${where}`;
+  return `[${code}]${where}${where ? ":" : ""} ${body}`;
+}
+
 interface ErrorFields {
   path?: string;
   cause?: unknown;
   detail?: string;
-}
-
-/** Joins operator path segments: `pipeline/operators[1]/judge`. */
-export function formatPath(segments: readonly string[]): string {
-  return segments.join("/");
-}
-
-/** Formats a key path inside a value: `responses[1].text`. */
-export function formatKeyPath(keys: readonly (string | number | symbol)[]): string {
-  let out = "";
-  for (const key of keys) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out === "" ? "(root)" : out;
-}
-
-function compose(code: string, fields: ErrorFields): string {
-  const where = fields.path ? ` at ${fields.path}` : "";
-  const detail = fields.detail ?? (fields.cause instanceof Error ? fields.cause.message : "");
-  return `[${code}]${where}${detail ? `: ${detail}` : ""}`;
+  /** Printed before the detail (see `MessageParts.subject`). */
+  subject?: string;
 }
 
 /** A failure inside an operator or graph node, with the path of the node that failed. */
 export class OperatorError extends Error {
-  readonly code: ErrorCode;
+  readonly code: OperatorErrorCode;
   readonly path: string;
-  constructor(code: ErrorCode, fields: ErrorFields = {}) {
-    super(compose(code, fields), { cause: fields.cause });
+  constructor(code: OperatorErrorCode, fields: ErrorFields = {}) {
+    super(formatMessage(code, fields), { cause: fields.cause });
     this.name = "OperatorError";
     this.code = code;
     this.path = fields.path ?? "";
@@ -71,14 +102,12 @@ export class OperatorError extends Error {
 
 /** Input or output that breaks a specification (or a template, or a Sequence contract). */
 export class ValidationError extends TypeError {
-  readonly code: ErrorCode;
+  readonly code: ValidationErrorCode;
   readonly path: string;
   readonly issues: Issue[];
-  constructor(code: ErrorCode, fields: ErrorFields & { issues?: Issue[] } = {}) {
+  constructor(code: ValidationErrorCode, fields: ErrorFields & { issues?: Issue[] } = {}) {
     const issues = fields.issues ?? [];
-    const listed = issues.map((i) => `${formatKeyPath(i.path)}: ${i.message}`).join("; ");
-    const detail = fields.detail ?? listed;
-    super(compose(code, { ...fields, detail }), { cause: fields.cause });
+    super(formatMessage(code, { ...fields, issues }), { cause: fields.cause });
     this.name = "ValidationError";
     this.code = code;
     this.path = fields.path ?? "";
@@ -86,32 +115,50 @@ export class ValidationError extends TypeError {
   }
 }
 
-/** A bad argument to `jit()` or `configure()`: names what was given and what is valid. */
+/**
+ * A bad argument (to `jit()`, `configure()`, a constructor, a graph run): names where, what
+ * was given and what is valid. `path` is the operator it belongs to, "" when none.
+ */
 export class OptionError extends TypeError {
-  readonly code: ErrorCode;
+  readonly code: OptionErrorCode;
+  readonly path: string;
   readonly got: unknown;
   readonly valid: readonly string[];
   constructor(
-    code: ErrorCode,
-    fields: { got: unknown; valid: readonly string[]; where: string; what: string },
+    code: OptionErrorCode,
+    fields: { got: unknown; valid: readonly string[]; where: string; what: string; path?: string },
   ) {
-    const valid = fields.valid.map((v) => JSON.stringify(v)).join(" | ");
-    super(`${fields.where}: ${fields.what} ${safeString(fields.got)}; expected one of ${valid}`);
+    super(
+      formatMessage(code, {
+        path: fields.path,
+        subject: fields.where,
+        detail: `${fields.what} ${safeString(fields.got)}`,
+        expected: fields.valid,
+      }),
+    );
     this.name = "OptionError";
     this.code = code;
+    this.path = fields.path ?? "";
     this.got = fields.got;
     this.valid = fields.valid;
   }
 }
 
-/** A graph that cannot run: duplicate ids, missing nodes, cycles. */
+/** A graph that cannot run: duplicate ids, missing nodes, cycles. `nodes` names them. */
 export class GraphError extends Error {
-  readonly code: ErrorCode;
+  readonly code: GraphErrorCode;
+  readonly path: string;
   readonly nodes: string[];
-  constructor(code: ErrorCode, nodes: string[], detail: string) {
-    super(`[${code}] ${detail}`);
+  constructor(
+    code: GraphErrorCode,
+    nodes: string[],
+    detail: string,
+    fields: { path?: string; cause?: unknown } = {},
+  ) {
+    super(formatMessage(code, { ...fields, detail }), { cause: fields.cause });
     this.name = "GraphError";
     this.code = code;
+    this.path = fields.path ?? "";
     this.nodes = nodes;
   }
 }
@@ -121,8 +168,10 @@ export class TimeoutError extends Error {
   readonly code = "timeout" as const;
   readonly path: string;
   readonly limitMs: number;
-  constructor(path: string, limitMs: number) {
-    super(`[timeout]${path ? ` at ${path}` : ""}: exceeded ${limitMs} ms`);
+  constructor(path: string, limitMs: number, fields: { cause?: unknown } = {}) {
+    super(formatMessage("timeout", { path, detail: `exceeded ${limitMs} ms` }), {
+      cause: fields.cause,
+    });
     this.name = "TimeoutError";
     this.path = path;
     this.limitMs = limitMs;
@@ -132,9 +181,16 @@ export class TimeoutError extends Error {
 /** The reason given to an AbortController when a run cancels its pending work. */
 export class AbortError extends Error {
   readonly code = "aborted" as const;
-  constructor(message = "the operation was aborted", options?: { cause?: unknown }) {
-    super(message, options);
+  readonly path: string;
+  constructor(
+    message = "the operation was aborted",
+    options: { cause?: unknown; path?: string } = {},
+  ) {
+    super(formatMessage("aborted", { path: options.path, detail: message }), {
+      cause: options.cause,
+    });
     this.name = "AbortError";
+    this.path = options.path ?? "";
   }
 }
 

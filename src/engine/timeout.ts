@@ -1,3 +1,4 @@
+import { type Clock, realClock } from "../core/clock.js";
 import { OptionError } from "../core/errors.js";
 
 /** Refuses a time limit that is not a positive number of milliseconds. */
@@ -16,8 +17,12 @@ export function checkTimeoutMs(what: string, value: unknown): void {
  * Calls `onExpire` after `ms` unless the returned function is called first; calling it
  * clears the timer, so no timer outlives the work it guards. An infinite limit sets none.
  */
-export function startDeadline(ms: number, onExpire: () => void): () => void {
+export function startDeadline(
+  ms: number,
+  onExpire: () => void,
+  clock: Clock = realClock,
+): () => void {
   if (ms === Number.POSITIVE_INFINITY) return () => {};
-  const timer = setTimeout(onExpire, ms);
-  return () => clearTimeout(timer);
+  const timer = clock.setTimeout(onExpire, ms);
+  return () => clock.clearTimeout(timer);
 }

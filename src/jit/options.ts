@@ -47,8 +47,12 @@ const OPTION_NAMES = [
   "cache",
 ] as const;
 
-function fail(what: string, got: unknown, valid: readonly string[]): never {
-  const code = what === "unknown mode" ? "unknown_mode" : "invalid_option";
+function fail(
+  what: string,
+  got: unknown,
+  valid: readonly string[],
+  code: OptionError["code"] = "invalid_option",
+): never {
   throw new OptionError(code, { where: "jit()", what, got, valid });
 }
 
@@ -77,11 +81,11 @@ export function resolveOptions(options: unknown, defaultCache: () => JitCache): 
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (!(OPTION_NAMES as readonly string[]).includes(key))
-      fail("unknown option", key, OPTION_NAMES);
+      fail("unknown option", key, OPTION_NAMES, "unknown_option");
   }
   const mode = given.mode ?? "auto";
   if (typeof mode !== "string" || !(MODES as readonly string[]).includes(mode)) {
-    fail("unknown mode", mode, MODES);
+    fail("unknown mode", mode, MODES, "unknown_mode");
   }
   const cache = given.cache ?? defaultCache();
   if (!(cache instanceof JitCache))

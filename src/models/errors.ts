@@ -24,6 +24,7 @@ export class ProviderFailure extends Error {
 
 /** A model call that failed for good: after its retries, or at once for a non-retryable status. */
 export class ProviderError extends OperatorError {
+  declare readonly code: "provider_error";
   /** The model id: `openai:gpt-4o-mini`. */
   readonly model: string;
   readonly status: number | undefined;
@@ -44,7 +45,8 @@ export class ProviderError extends OperatorError {
     super("provider_error", {
       path: fields.path,
       cause: fields.cause,
-      detail: `${fields.model} ${status} after ${tries}: ${fields.detail}`,
+      subject: `${fields.model} ${status} after ${tries}`,
+      detail: fields.detail,
     });
     this.name = "ProviderError";
     this.model = fields.model;
@@ -61,6 +63,7 @@ const RAW_IN_MESSAGE = 200;
  * the format requires. `rawText` is the whole reply, so it can be logged or repaired.
  */
 export class ModelOutputError extends ValidationError {
+  declare readonly code: "invalid_model_output";
   readonly rawText: string;
   constructor(fields: {
     path: string;

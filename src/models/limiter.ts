@@ -1,9 +1,10 @@
+import { type Clock, isClock, realClock, type TimerHandle } from "../core/clock.js";
 import { OptionError } from "../core/errors.js";
 import type { RateLimits } from "./types.js";
 
 /** A granted request: release it when the reply (or failure) arrives. */
 export interface Lease {
-  /** Time spent queued before the grant. */
+  /** Time spent queued before the grant, on the limiter's clock. */
   readonly waitedMs: number;
   /** Frees the concurrency slot; `actualTokens` replaces the estimate in the token window. */
   release(actualTokens?: number): void;
@@ -33,7 +34,7 @@ const POSITIVE_LIMITS = [
  * waits until a concurrency slot is free, fewer than `requestsPerMinute` requests started in
  * the last window, and its tokens fit in `tokensPerMinute`. Windows slide: a request counts
  * for exactly `windowMs` after it started. A timer exists only while someone waits, so an
- * idle limiter leaves nothing behind.
+ * idle limiter leaves nothing behind. Windows, waits and that timer run on `clock`.
  */
 export class RateLimiter {
   readonly limits: Readonly<RateLimits>;
@@ -44,9 +45,13 @@ export class RateLimiter {
   private readonly starts: number[] = [];
   private readonly spent: Spent[] = [];
   private readonly queue: Waiter[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
 
-  constructor(limits: RateLimits, where = "limits") {
+  constructor(
+    limits: RateLimits,
+    where = "limits",
+    readonly clock: Clock = realClock,
+  ) {
     for (const key of POSITIVE_LIMITS) {
       const value = limits[key];
       if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
@@ -57,6 +62,14 @@ export class RateLimiter {
           valid: ["an integer >= 1"],
         });
       }
+    }
+    if (!isClock(clock)) {
+      throw new OptionError("invalid_option", {
+        where: `${where} clock`,
+        what: "got",
+        got: clock,
+        valid: ["a Clock { now, setTimeout, clearTimeout }"],
+      });
     }
     this.limits = { ...limits };
     this.windowMs = limits.windowMs ?? DEFAULT_WINDOW_MS;
@@ -69,15 +82,13 @@ export class RateLimiter {
 
   /** Resolves with a lease once `tokens` (an estimate) may be spent; rejects if `signal` aborts. */
   acquire(tokens: number, signal?: AbortSignal): Promise<Lease> {
-    const queuedAt = performance.now();
+    // Checked before the fast path: an aborted caller must not take a slot it will never use.
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const queuedAt = this.clock.now();
     if (this.queue.length === 0 && this.canGrant(tokens, queuedAt)) {
       return Promise.resolve(this.grant(tokens, queuedAt, queuedAt));
     }
     return new Promise<Lease>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
       const onAbort = () => {
         const at = this.queue.indexOf(waiter);
         if (at >= 0) this.queue.splice(at, 1);
@@ -119,20 +130,20 @@ export class RateLimiter {
 
   /** Grants waiters in order while they fit; otherwise sleeps until the window frees room. */
   private pump(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    let now = performance.now();
+    let now = this.clock.now();
     for (let head = this.queue[0]; head; head = this.queue[0]) {
       if (!this.canGrant(head.tokens, now)) break;
       this.queue.shift();
       head.grant(this.grant(head.tokens, head.queuedAt, now));
-      now = performance.now();
+      now = this.clock.now();
     }
     const head = this.queue[0];
     if (!head) return;
     // A full concurrency limit is freed by release(), which pumps again; only windows need a timer.
     const delay = this.windowDelay(head.tokens, now);
-    if (delay > 0) this.timer = setTimeout(() => this.pump(), Math.ceil(delay));
+    if (delay > 0) this.timer = this.clock.setTimeout(() => this.pump(), Math.ceil(delay));
   }
 
   private canGrant(tokens: number, now: number): boolean {
@@ -173,6 +184,8 @@ export class RateLimiter {
 /**
  * Takes a lease from each limiter in order (model first, then provider) and returns one lease
  * for all of them; if a later acquire fails (abort), the earlier leases are given back.
+ * Its `waitedMs` adds up the queue time of each lease, each measured on its limiter's clock,
+ * so a grant that never queued reports exactly 0 (the time between awaits is not a wait).
  */
 export async function acquireAll(
   limiters: readonly RateLimiter[],

@@ -1,4 +1,5 @@
 import { abortableSleep } from "../core/cancel.js";
+import { type Clock, realClock } from "../core/clock.js";
 import { OptionError } from "../core/errors.js";
 import { ProviderFailure } from "./errors.js";
 import type { RetryPolicy } from "./types.js";
@@ -80,12 +81,13 @@ export function retryDelayMs(
 
 /**
  * Runs `attempt(n)` until it succeeds, the failure is final, or `maxAttempts` is reached;
- * rethrows the last failure. Waits between attempts end early when `signal` aborts.
+ * rethrows the last failure. Waits between attempts (on `clock`) end early when `signal` aborts.
  */
 export async function withRetries<T>(
   attempt: (n: number) => Promise<T>,
   policy: RetryPolicy,
   signal: AbortSignal,
+  clock: Clock = realClock,
 ): Promise<T> {
   for (let n = 1; ; n++) {
     try {
@@ -94,7 +96,7 @@ export async function withRetries<T>(
       if (signal.aborted || n >= policy.maxAttempts) throw failure;
       const delay = retryDelayMs(failure, n, policy);
       if (delay === undefined) throw failure;
-      await abortableSleep(delay, signal);
+      await abortableSleep(delay, signal, clock);
     }
   }
 }

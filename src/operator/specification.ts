@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { type ErrorCode, type Issue, ValidationError } from "../core/errors.js";
+import { type Issue, ValidationError } from "../core/errors.js";
 
 /** Zod schemas for an operator's input and output, checked on every call. */
 export interface Specification<I = unknown, O = unknown> {
@@ -11,7 +11,7 @@ export interface Specification<I = unknown, O = unknown> {
 export function checkSchema<T>(
   schema: z.ZodType<T>,
   value: unknown,
-  code: ErrorCode,
+  code: "invalid_input" | "invalid_output",
   path: string,
 ): T {
   const parsed = schema.safeParse(value);

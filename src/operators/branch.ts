@@ -1,3 +1,4 @@
+import { childPath } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { assertOperator, callOperator, Operator } from "../operator/operator.js";
@@ -33,8 +34,8 @@ export class BranchOperator<I = unknown, O = unknown> extends Operator<I, O> {
     super();
     this.name = options.name ?? "branch";
     this.predicate = requireFunction(options.predicate, "BranchOperator", "predicate");
-    assertOperator(options.ifTrue, `${this.name}/ifTrue`);
-    assertOperator(options.ifFalse, `${this.name}/ifFalse`);
+    assertOperator(options.ifTrue, childPath(this.name, "ifTrue"));
+    assertOperator(options.ifFalse, childPath(this.name, "ifFalse"));
     this.ifTrue = options.ifTrue;
     this.ifFalse = options.ifFalse;
     this.effects = combineEffects([this.ifTrue.effects, this.ifFalse.effects]);

@@ -1,5 +1,6 @@
 import { linkedController } from "../core/cancel.js";
 import { AbortError, OptionError, ValidationError } from "../core/errors.js";
+import { childPath } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { type AnyOperator, assertOperator, callOperator, Operator } from "../operator/operator.js";
@@ -89,7 +90,7 @@ export class MapReduceOperator<I = unknown, T = unknown, R = unknown, O = unknow
     this.name = options.name ?? "map_reduce";
     this.map = requireFunction(options.map, "MapReduceOperator", "map");
     this.reduce = requireFunction(options.reduce, "MapReduceOperator", "reduce");
-    assertOperator(options.operator, `${this.name}/operator`);
+    assertOperator(options.operator, childPath(this.name, "operator"));
     this.operator = options.operator;
     if (options.maxConcurrency !== undefined) {
       checkLimit(options.maxConcurrency, "MapReduceOperator");

@@ -1,4 +1,5 @@
 import { allOrAbort } from "../core/cancel.js";
+import { childPath, indexed } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { mergeObjects, type PlainObject, requireRecord } from "../operator/objects.js";
@@ -40,12 +41,8 @@ export class ParallelOperator<
     const outputs = await allOrAbort(this.operators.length, ctx.signal, async (i, signal) => {
       const out = await callOperator(this.operators[i]!, base, { signal });
       // Checked here, not after the join, so a bad output fails fast like a thrown error.
-      return requireRecord(
-        out,
-        "step_returned_non_object",
-        `${ctx.path}/operators[${i}]`,
-        "output",
-      );
+      const step = childPath(ctx.path, indexed("operators", i));
+      return requireRecord(out, "step_returned_non_object", step, "output");
     });
     return mergeObjects([base, ...outputs]) as O;
   }

@@ -1,5 +1,7 @@
 import { abortableSleep, NEVER_ABORTED } from "../core/cancel.js";
+import { type Clock, isClock, realClock } from "../core/clock.js";
 import { OptionError } from "../core/errors.js";
+import { childPath } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { assertOperator, callOperator, Operator } from "../operator/operator.js";
@@ -17,6 +19,8 @@ export interface RetryPolicy {
   readonly jitter: boolean;
   readonly maxDelayMs: number | undefined;
   readonly shouldRetry: ((error: unknown, attempt: number) => boolean) | undefined;
+  /** What the waits run on. Part of the policy so every runner of it (eager or a plan) uses it. */
+  readonly clock: Clock;
 }
 
 export interface RetryPolicyOptions {
@@ -32,6 +36,8 @@ export interface RetryPolicyOptions {
   maxDelayMs?: number;
   /** Decides whether a failure is worth another attempt. @default every failure is */
   shouldRetry?: (error: unknown, attempt: number) => boolean;
+  /** The clock the waits between attempts run on (a `FakeClock` in tests). @default realClock */
+  clock?: Clock;
 }
 
 const POLICY_KEYS: readonly string[] = [
@@ -41,6 +47,7 @@ const POLICY_KEYS: readonly string[] = [
   "jitter",
   "maxDelayMs",
   "shouldRetry",
+  "clock",
 ];
 
 // setTimeout fires at once (with a warning) for delays past 2^31-1 ms, so longer waits
@@ -60,7 +67,7 @@ export function retryPolicy(
       invalid(where, "unknown option", key, POLICY_KEYS, "unknown_option");
   }
   const { maxAttempts = 3, retryDelayMs = 1000, backoff = "exponential", jitter = false } = options;
-  const { maxDelayMs, shouldRetry } = options;
+  const { maxDelayMs, shouldRetry, clock = realClock } = options;
   if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
     invalid(where, "maxAttempts is", maxAttempts, ["an integer >= 1"]);
   }
@@ -74,7 +81,17 @@ export function retryPolicy(
   if (shouldRetry !== undefined && typeof shouldRetry !== "function") {
     invalid(where, "shouldRetry is", shouldRetry, ["a function (error, attempt) => boolean"]);
   }
-  return Object.freeze({ maxAttempts, retryDelayMs, backoff, jitter, maxDelayMs, shouldRetry });
+  if (!isClock(clock))
+    invalid(where, "clock is", clock, ["a Clock { now, setTimeout, clearTimeout }"]);
+  return Object.freeze({
+    maxAttempts,
+    retryDelayMs,
+    backoff,
+    jitter,
+    maxDelayMs,
+    shouldRetry,
+    clock,
+  });
 }
 
 /**
@@ -103,7 +120,7 @@ export function backoffDelayMs(
  * Runs `attempt(1)`, `attempt(2)`, … until one resolves, the policy gives up, or `signal`
  * aborts. Giving up rethrows the last attempt's error unchanged; an abort while waiting
  * rejects with the signal's reason. All state lives in this call, so nested and concurrent
- * retries never share a count.
+ * retries never share a count. The waits run on the policy's clock.
  */
 export async function runWithRetry<T>(
   attempt: (n: number, signal: AbortSignal) => Promise<T>,
@@ -120,7 +137,7 @@ export async function runWithRetry<T>(
       if (policy.shouldRetry && !policy.shouldRetry(err, n)) throw err;
     }
     const delayMs = Math.min(backoffDelayMs(policy, n), MAX_TIMER_MS);
-    if (delayMs > 0) await abortableSleep(delayMs, signal);
+    if (delayMs > 0) await abortableSleep(delayMs, signal, policy.clock);
   }
 }
 
@@ -146,7 +163,7 @@ export class RetryOperator<I = unknown, O = unknown> extends Operator<I, O> {
     super();
     const { operator, name, ...policy } = options;
     this.name = name ?? "retry";
-    assertOperator(operator, `${this.name}/operator`);
+    assertOperator(operator, childPath(this.name, "operator"));
     this.operator = operator;
     this.policy = retryPolicy(policy, "RetryOperator");
     this.effects = combineEffects([operator.effects]);

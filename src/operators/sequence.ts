@@ -1,3 +1,4 @@
+import { childPath, indexed } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { type PlainObject, requireRecord } from "../operator/objects.js";
@@ -41,7 +42,7 @@ export class SequenceOperator<
     let acc = requireRecord(input, "not_an_object", ctx.path, "sequence input");
     for (const [i, op] of this.operators.entries()) {
       const out = await callOperator(op, acc, { signal: ctx.signal });
-      const step = `${ctx.path}/operators[${i}]`;
+      const step = childPath(ctx.path, indexed("operators", i));
       // Spread into a fresh object: own keys are copied as data, so "__proto__" cannot
       // reach a prototype, and the caller's input is left as it was.
       acc = { ...acc, ...requireRecord(out, "step_returned_non_object", step, "step output") };

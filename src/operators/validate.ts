@@ -3,6 +3,7 @@
  * is built, with a message naming the option, not later inside a run.
  */
 import { OptionError } from "../core/errors.js";
+import { childPath, indexed } from "../core/paths.js";
 import { type AnyOperator, assertOperator } from "../operator/operator.js";
 
 /**
@@ -20,7 +21,7 @@ export function operatorList(value: unknown, owner: string, name: string): reado
   }
   const list: AnyOperator[] = [];
   value.forEach((item: unknown, i) => {
-    assertOperator(item, `${name}/operators[${i}]`);
+    assertOperator(item, childPath(name, indexed("operators", i)));
     list.push(item);
   });
   return Object.freeze(list);

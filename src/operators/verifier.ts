@@ -1,4 +1,5 @@
 import { OptionError } from "../core/errors.js";
+import { indexed } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import type { Effects } from "../operator/effects.js";
 import { requireRecord } from "../operator/objects.js";
@@ -110,7 +111,7 @@ function toConditions(list: readonly ConditionLike[]): Condition[] {
       valid: ["an array of predicates or conditions"],
     });
   }
-  return list.map((c: unknown, i) => toCondition(c, `conditions[${i}]`));
+  return list.map((c: unknown, i) => toCondition(c, indexed("conditions", i)));
 }
 
 function toCondition(c: unknown, where: string): Condition {
@@ -155,7 +156,7 @@ export function matchesPattern(pattern: RegExp, message?: string): Condition {
 
 /** Passes when every condition passes, checked in order; fails with the first failure's message. */
 export function all(...conditions: ConditionLike[]): Condition {
-  const parts = conditions.map((c, i) => toCondition(c, `all()[${i}]`));
+  const parts = conditions.map((c, i) => toCondition(c, indexed("all()", i)));
   const explain = async (value: unknown): Promise<CheckResult> => {
     for (const part of parts) {
       const result = await judge(part, value);
