@@ -65,26 +65,23 @@ export class EnhancedPlan implements Plan {
       ...this.request,
       keys: { mode: "record", recorded: new Map() },
     });
-    let output: unknown;
     try {
-      output = await recording.run(input, { ...env, keyProbe: probe }, signal);
-    } catch (err) {
-      life.failed();
-      throw err;
+      return await recording.run(input, { ...env, keyProbe: probe }, signal);
+    } finally {
+      // A failed run still shows the keys of the steps it reached; the others stay unproven.
+      const startedAt = performance.now();
+      this.recorded = probe.keys();
+      this.compiled = StructuralCompiler.compile(target, {
+        ...this.request,
+        keys: { mode: "guard", recorded: this.recorded },
+      });
+      life.captured({
+        calls: probe.stepsSeen,
+        early: this.recorded.size,
+        ms: performance.now() - startedAt,
+        strategy: "enhanced",
+      });
     }
-    const startedAt = performance.now();
-    this.recorded = probe.keys();
-    this.compiled = StructuralCompiler.compile(target, {
-      ...this.request,
-      keys: { mode: "guard", recorded: this.recorded },
-    });
-    life.captured({
-      calls: probe.stepsSeen,
-      early: this.recorded.size,
-      ms: performance.now() - startedAt,
-      strategy: "enhanced",
-    });
-    return output;
   }
 
   guards(): string[] {

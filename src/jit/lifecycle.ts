@@ -41,7 +41,7 @@ export class Lifecycle {
     return this.stage;
   }
 
-  /** Decides what this call does; a "capture" must be followed by `captured` or `failed`. */
+  /** Decides what this call does; a "capture" must be followed by `captured` (even if it threw). */
   next(forceTrace: boolean): Step {
     if (this.stage === "eager") return "eager";
     if (this.stage === "capturing") return "as_written";
@@ -72,11 +72,6 @@ export class Lifecycle {
     this.print(
       `jit ${this.name}: captured ${summary.calls} calls (${summary.early} early) in ${summary.ms.toFixed(2)} ms`,
     );
-  }
-
-  /** A capture that threw: nothing was learned; the next call captures again. */
-  failed(): void {
-    if (this.stage === "capturing") this.stage = this.captures > 0 ? "speculating" : "untraced";
   }
 
   /**
