@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type CallInfo, MapOperator, SequenceOperator, withObserver } from "../src/index.js";
+import {
+  type CallInfo,
+  type CallObserver,
+  jit,
+  MapOperator,
+  Operator,
+  SequenceOperator,
+  withObserver,
+} from "../src/index.js";
 
 test("observer: sees every call with its parent, in start and finish order", async () => {
   const seq = new SequenceOperator({
@@ -41,4 +49,34 @@ test("observer: sees every call with its parent, in start and finish order", asy
   events.length = 0;
   await seq({ v: 1 }).catch(() => {});
   assert.deepEqual(events, [], "no observer outside the scope");
+});
+
+test("observer: a trace plan reports each call it starts early, and whether it was claimed or wasted", async () => {
+  class Two extends Operator<{ q: string; go: boolean }, unknown> {
+    override readonly name = "two";
+    readonly left = new MapOperator({ name: "left", fn: async (i: { q: string }) => ({ l: i.q }) });
+    readonly right = new MapOperator({
+      name: "right",
+      fn: async (i: { q: string }) => ({ r: i.q }),
+    });
+    async forward(i: { q: string; go: boolean }) {
+      const l = await this.left(i);
+      return i.go ? { ...l, ...(await this.right(i)) } : l;
+    }
+  }
+  const fast = jit(new Two(), { mode: "trace" });
+  await fast({ q: "a", go: true });
+  const events: string[] = [];
+  const observer: CallObserver = {
+    speculated: (s) => events.push(`speculated ${s.site}`),
+    claimed: (s) => events.push(`claimed ${s.site}`),
+    wasted: (s) => events.push(`wasted ${s.site}`),
+  };
+  await withObserver(observer, () => fast({ q: "b", go: false }));
+  assert.deepEqual(events, [
+    "speculated two/left#0",
+    "speculated two/right#0",
+    "claimed two/left#0",
+    "wasted two/right#0",
+  ]);
 });

@@ -2,6 +2,7 @@ import { onAbort } from "../core/cancel.js";
 import { AbortError } from "../core/errors.js";
 import { defaultScheduler } from "../engine/configure.js";
 import type { CallInterceptor, InterceptedCall } from "../operator/context.js";
+import type { CallObserver, SpeculationInfo } from "../operator/observer.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { evaluate } from "./derive.js";
 import { guardEqual } from "./guard.js";
@@ -64,7 +65,14 @@ export class Speculation implements CallInterceptor {
       signal: AbortSignal,
     ) => Promise<unknown>,
     private readonly runChild: (call: InterceptedCall) => Promise<unknown>,
+    /** Told of every call started early, and whether `forward` claimed it or it was wasted. */
+    private readonly observer?: CallObserver,
   ) {}
+
+  private info(k: number): SpeculationInfo {
+    const call = this.calls[k]!;
+    return { site: call.site, path: call.path, name: call.operator.name };
+  }
 
   /** Starts every call whose inputs exist now. */
   startReady(): void {
@@ -107,6 +115,7 @@ export class Speculation implements CallInterceptor {
       () => {},
     );
     this.started[k] = { snapshot: copy.value, promise, controller, claimed: false };
+    this.observer?.speculated?.(this.info(k), performance.now());
   }
 
   private readonly abortStarted = (): void => {
@@ -132,6 +141,7 @@ export class Speculation implements CallInterceptor {
       started.claimed = true;
       this.report.hits++;
       this.report.hitSites.push(k);
+      this.observer?.claimed?.(this.info(k), performance.now());
       running = started.promise;
     } else {
       if (started && !started.claimed) this.discard(k, started);
@@ -152,6 +162,7 @@ export class Speculation implements CallInterceptor {
 
   private discard(k: number, started: Started): void {
     started.claimed = true;
+    this.observer?.wasted?.(this.info(k), performance.now());
     started.controller.abort(new AbortError("speculation missed"));
     this.report.misses++;
     this.report.missedSites.push(k);

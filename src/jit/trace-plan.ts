@@ -158,6 +158,7 @@ export class TracePlan implements Plan {
         return running;
       },
       (call) => this.runChild(call, env),
+      scope.observer,
     );
     session.startReady();
     try {
