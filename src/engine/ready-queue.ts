@@ -138,6 +138,7 @@ class GraphRun {
           meter: undefined,
           observer: undefined,
           call: undefined,
+          plan: undefined,
         };
   }
 

@@ -12,7 +12,7 @@ import { PassthroughPlan } from "./passthrough.js";
 import type { Plan } from "./plan.js";
 import { statsFor } from "./registry.js";
 import type { RunEnv } from "./run-env.js";
-import { peekRunEnv, runWithEnv } from "./run-env.js";
+import { peekRunEnv } from "./run-env.js";
 import { type Selection, selectStrategy, strategyByName } from "./select.js";
 import { signatureOf } from "./signature.js";
 import type { JitStats } from "./stats.js";
@@ -112,12 +112,10 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       usage: (_call, report) => stats.usedModel(report.path, report),
     });
     const scope = budget
-      ? { interceptor: undefined, budget, observer }
-      : { interceptor: undefined, observer };
+      ? { interceptor: undefined, budget, observer, plan: env }
+      : { interceptor: undefined, observer, plan: env };
     try {
-      return (await withScope(scope, () =>
-        runWithEnv(env, () => plan.run(input, env, signal)),
-      )) as O;
+      return (await withScope(scope, () => plan.run(input, env, signal))) as O;
     } finally {
       const ms = performance.now() - startedAt;
       stats.executed(ms);

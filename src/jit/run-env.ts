@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { currentContext, withScope } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 import type { KeyProbe } from "./key-probe.js";
 import type { Memo } from "./memo.js";
@@ -32,19 +32,18 @@ export interface RunEnv {
   readonly keyViolation?: (site: string) => void;
 }
 
-const storage = new AsyncLocalStorage<RunEnv>();
-
 export function currentRunEnv(): RunEnv {
-  const env = storage.getStore();
+  const env = currentContext()?.plan as RunEnv | undefined;
   if (!env) throw new Error("ember-xcs internal: a plan node ran outside its plan");
   return env;
 }
 
 /** The environment of the plan running now, if any (a nested jitted call's caller's). */
 export function peekRunEnv(): RunEnv | undefined {
-  return storage.getStore();
+  return currentContext()?.plan as RunEnv | undefined;
 }
 
+/** Runs `fn` with `env` as the plan state, opening a scope only if it is not already so. */
 export function runWithEnv<T>(env: RunEnv, fn: () => T): T {
-  return storage.run(env, fn);
+  return currentContext()?.plan === env ? fn() : withScope({ plan: env }, fn);
 }

@@ -42,6 +42,11 @@ export interface CallContext {
   readonly observer: CallObserver | undefined;
   /** The running call as observers know it; set only while an observer is installed. */
   readonly call: CallInfo | undefined;
+  /**
+   * The state of the jitted plan running this call (the JIT's `RunEnv`), carried in the one
+   * call context rather than a store of its own; opaque below the JIT.
+   */
+  readonly plan: object | undefined;
 }
 
 export interface CallOptions {
@@ -71,6 +76,7 @@ export function withScope<T>(scope: Partial<Omit<CallContext, "operator">>, fn: 
     meter: undefined,
     observer: undefined,
     call: undefined,
+    plan: undefined,
   };
   return storage.run({ ...base, ...scope } as CallContext, fn);
 }

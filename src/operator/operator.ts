@@ -146,6 +146,7 @@ export abstract class Operator<I, O> {
         meter: parent?.meter,
         observer,
         call,
+        plan: parent?.plan,
       };
       const raw = await runInContext(ctx, () => this.forward(checked, ctx));
       const output = spec?.output
