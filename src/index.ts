@@ -86,8 +86,8 @@ export type { UniformEnsembleOptions } from "./models/uniform-ensemble.js";
 export { UniformEnsemble } from "./models/uniform-ensemble.js";
 export type { UsageListener, UsageRecord, UsageScopeResult, UsageTotals } from "./models/usage.js";
 export { formatUsage, UsageLedger, usage, withUsage } from "./models/usage.js";
-export type { CallContext, CallOptions } from "./operator/context.js";
-export { withObserver } from "./operator/context.js";
+export type { CallContext, CallOptions, LeafExecutor } from "./operator/context.js";
+export { withExecutor, withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
 export type {
   CallInfo,

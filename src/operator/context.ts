@@ -47,6 +47,19 @@ export interface CallContext {
    * call context rather than a store of its own; opaque below the JIT.
    */
   readonly plan: object | undefined;
+  /** Runs leaf calls elsewhere (see LeafExecutor); undefined runs them in this process. */
+  readonly executor?: LeafExecutor | undefined;
+}
+
+/**
+ * Runs some leaf calls somewhere else (another process, another machine): the distributed
+ * layer's hook. `accepts` says which (by name and effects — effectful calls should stay in
+ * the caller's process); `run` resolves to the output `forward` would have produced, or
+ * rejects with its error. Install one with `withExecutor`.
+ */
+export interface LeafExecutor {
+  accepts(operator: AnyOperator): boolean;
+  run(operator: AnyOperator, input: unknown, ctx: CallContext): Promise<unknown>;
 }
 
 export interface CallOptions {
@@ -88,4 +101,9 @@ export function withScope<T>(scope: Partial<Omit<CallContext, "operator">>, fn: 
 export function withObserver<T>(observer: CallObserver, fn: () => T): T {
   const outer = storage.getStore();
   return withScope({ observer: combineObservers(outer?.observer, observer) }, fn);
+}
+
+/** Runs `fn` with `executor` taking the leaf calls it accepts. */
+export function withExecutor<T>(executor: LeafExecutor, fn: () => T): T {
+  return withScope({ executor }, fn);
 }

@@ -147,8 +147,14 @@ export abstract class Operator<I, O> {
         observer,
         call,
         plan: parent?.plan,
+        executor: parent?.executor,
       };
-      const raw = await runInContext(ctx, () => this.forward(checked, ctx));
+      const executor = leaf ? parent?.executor : undefined;
+      // A leaf call another process may run (a BullMQ worker, say) goes there instead of
+      // into `forward`; validation, budget and observers stay here, in the caller's process.
+      const raw = executor?.accepts(this as unknown as AnyOperator)
+        ? ((await executor.run(this as unknown as AnyOperator, checked, ctx)) as O)
+        : await runInContext(ctx, () => this.forward(checked, ctx));
       const output = spec?.output
         ? (checkSchema(spec.output, raw, "invalid_output", path) as O)
         : raw;
