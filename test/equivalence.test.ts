@@ -70,6 +70,21 @@ class Memory extends Operator<{ history: string[]; msg: string }, unknown> {
   }
 }
 
+class ChangesOutput extends Operator<{ q: string }, unknown> {
+  readonly first: AnyOperator;
+  readonly second: AnyOperator;
+  constructor(c: string[]) {
+    super();
+    this.first = tag(c, "first", (i: { q: string }) => ({ q: i.q, n: 1 }));
+    this.second = tag(c, "second", (i: { q: string; n: number }) => ({ out: `${i.q}${i.n}` }));
+  }
+  async forward(i: { q: string }) {
+    const out = (await callOperator(this.first, i)) as { q: string; n: number };
+    out.n += 1;
+    return callOperator(this.second, out);
+  }
+}
+
 class Countdown extends Operator<{ n: number }, { trail: string }> {
   override readonly effects = "pure";
   readonly step: AnyOperator;
@@ -241,6 +256,27 @@ const CASES: Case[] = [
     name: "custom operator: a data-dependent branch and a recursive call",
     build: (c) => new Countdown(c),
     inputs: [{ n: 3 }, { n: 0 }, { n: 2 }, { n: 4 }],
+  },
+  {
+    name: "custom operator: forward changes a child's output before passing it on",
+    build: (c) => new ChangesOutput(c),
+    inputs: [{ q: "a" }, { q: "b" }, { q: "c" }],
+  },
+  {
+    name: "ensemble of one pure operator whose aggregate annotates each output",
+    build: (c) => {
+      const same = tag(c, "same", (i: { q: string }) => ({ q: i.q }));
+      return new EnsembleOperator({
+        operators: [same, same, same],
+        aggregate: (outs: unknown[]) => {
+          (outs as { at?: number }[]).forEach((o, k) => {
+            o.at = k;
+          });
+          return { outs };
+        },
+      });
+    },
+    inputs: [{ q: "a" }, { q: "a" }, { q: "b" }],
   },
   {
     name: "custom operator inside a sequence, around a built-in ensemble",
