@@ -2,7 +2,7 @@ import { Budget, getGlobalBudget } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
 import { withScope } from "../operator/context.js";
-import { combineObservers } from "../operator/observer.js";
+import { type CallObserver, combineObservers } from "../operator/observer.js";
 import { type AnyOperator, Operator } from "../operator/operator.js";
 import { debugLevel, debugPrint } from "./debug.js";
 import { explainPlan, type JitExplanation } from "./explain.js";
@@ -28,6 +28,11 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
   readonly original: Operator<I, O>;
   readonly options: ResolvedOptions;
   private readonly memo = new Memo();
+  /** Credits model usage inside a call to the plan's nodes; one per operator, not per call. */
+  private readonly usageObserver: CallObserver = {
+    calls: false,
+    usage: (_call, report) => statsFor(this.target).usedModel(report.path, report),
+  };
   private selection: Selection | undefined;
   private lastPlan: Plan | undefined;
   private readonly nestedJit: (op: AnyOperator) => AnyOperator;
@@ -108,9 +113,9 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       limit === undefined ? parent?.budget : new Budget(limit, parent?.budget ?? getGlobalBudget());
     // Calls inside the plan belong to the plan, not to an interceptor of our caller; model
     // usage inside it is credited to its nodes through an observer, in the same one scope.
-    const observer = combineObservers(parent?.observer, {
-      usage: (_call, report) => stats.usedModel(report.path, report),
-    });
+    const observer = parent?.observer
+      ? combineObservers(parent.observer, this.usageObserver)
+      : this.usageObserver;
     const scope = budget
       ? { interceptor: undefined, budget, observer, plan: env }
       : { interceptor: undefined, observer, plan: env };

@@ -51,6 +51,11 @@ export interface SpeculationInfo {
  * so observers must not throw. Times are `performance.now()` milliseconds.
  */
 export interface CallObserver {
+  /**
+   * False when the observer needs no per-call events (it only wants usage, tokens or
+   * speculation): calls under it then skip building a `CallInfo`, the hot path stays free.
+   */
+  readonly calls?: false;
   callStarted?(call: CallInfo, at: number): void;
   callFinished?(call: CallInfo, at: number, outcome: CallOutcome): void;
   /** A leaf call waited `ms` for a slot of the concurrency budget before it started. */
@@ -74,11 +79,12 @@ export function combineObservers(
   if (!outer) return inner;
   const both = [outer, inner];
   const fan =
-    <K extends keyof CallObserver>(key: K) =>
+    <K extends Exclude<keyof CallObserver, "calls">>(key: K) =>
     (...args: Parameters<NonNullable<CallObserver[K]>>) => {
       for (const o of both) (o[key] as ((...a: typeof args) => void) | undefined)?.(...args);
     };
   return {
+    ...(outer.calls === false && inner.calls === false ? { calls: false as const } : {}),
     callStarted: fan("callStarted"),
     callFinished: fan("callFinished"),
     waited: fan("waited"),

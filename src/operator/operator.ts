@@ -131,7 +131,8 @@ export abstract class Operator<I, O> {
     const wait = leaf ? budget.acquire(signal) : undefined;
     const waitedMs = wait ? await waitForSlot(wait, parent) : 0;
     const observer = parent?.observer;
-    const call = observer ? this.callInfo(path, parent, leaf) : undefined;
+    const call =
+      observer && observer.calls !== false ? this.callInfo(path, parent, leaf) : undefined;
     if (call) {
       if (waitedMs > 0) observer!.waited?.(call, waitedMs);
       observer!.callStarted?.(call, performance.now());
