@@ -32,6 +32,9 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
   private readonly usageObserver: CallObserver = {
     calls: false,
     usage: (_call, report) => statsFor(this.target).usedModel(report.path, report),
+    wasted: (spec) => {
+      if (spec.usage) statsFor(this.target).wastedCall(spec.usage);
+    },
   };
   private selection: Selection | undefined;
   private lastPlan: Plan | undefined;

@@ -7,11 +7,14 @@ import type { AnyOperator } from "../operator/operator.js";
 import { evaluate } from "./derive.js";
 import { guardEqual } from "./guard.js";
 import { snapshot } from "./snapshot.js";
+import { SpeculativeObserver } from "./speculative-observer.js";
 import { canStartEarly, type TracedCall } from "./traced-call.js";
 
 interface Started {
   /** A copy of the input as it was when the call started: what the guard compares with. */
   readonly snapshot: unknown;
+  /** Holds the call's events until it is claimed (see speculative-observer.ts). */
+  readonly gate: SpeculativeObserver | undefined;
   readonly promise: Promise<unknown>;
   readonly controller: AbortController;
   claimed: boolean;
@@ -63,6 +66,7 @@ export class Speculation implements CallInterceptor {
       operator: AnyOperator,
       input: unknown,
       signal: AbortSignal,
+      observer: CallObserver | undefined,
     ) => Promise<unknown>,
     private readonly runChild: (call: InterceptedCall) => Promise<unknown>,
     /** Told of every call started early, and whether `forward` claimed it or it was wasted. */
@@ -104,7 +108,8 @@ export class Speculation implements CallInterceptor {
     // One subscription on the run's signal aborts every started call.
     this.unsubscribe ??= onAbort(this.signal, this.abortStarted);
     const controller = new AbortController();
-    const promise = this.startChild(k, call.operator, input, controller.signal);
+    const gate = this.observer ? new SpeculativeObserver(this.observer, this.info(k)) : undefined;
+    const promise = this.startChild(k, call.operator, input, controller.signal, gate);
     // Its output lets the calls that depend on it start at once, without waiting for
     // forward to ask; if forward then asks with another input, their guards miss. A started
     // call that is never taken must not surface its error anywhere.
@@ -114,7 +119,7 @@ export class Speculation implements CallInterceptor {
       },
       () => {},
     );
-    this.started[k] = { snapshot: copy.value, promise, controller, claimed: false };
+    this.started[k] = { snapshot: copy.value, gate, promise, controller, claimed: false };
     this.observer?.speculated?.(this.info(k), performance.now());
   }
 
@@ -142,6 +147,7 @@ export class Speculation implements CallInterceptor {
       this.report.hits++;
       this.report.hitSites.push(k);
       this.observer?.claimed?.(this.info(k), performance.now());
+      started.gate?.claim();
       running = started.promise;
     } else {
       if (started && !started.claimed) this.discard(k, started);
@@ -162,7 +168,7 @@ export class Speculation implements CallInterceptor {
 
   private discard(k: number, started: Started): void {
     started.claimed = true;
-    this.observer?.wasted?.(this.info(k), performance.now());
+    started.gate?.waste(performance.now());
     started.controller.abort(new AbortError("speculation missed"));
     this.report.misses++;
     this.report.missedSites.push(k);

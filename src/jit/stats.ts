@@ -28,6 +28,11 @@ export interface JitStats {
   fallbackReasons: string[];
   speculationHits: number;
   speculationMisses: number;
+  /**
+   * Calls started early that nobody claimed, and what they used: a miss can cost a request,
+   * and it is counted here, never as a failure.
+   */
+  wasted: { calls: number; promptTokens: number; completionTokens: number; costUsd: number };
   compileTimeMs: number;
   executionTimeMs: number;
   avgExecutionTimeMs: number;
@@ -53,6 +58,7 @@ export class StatsRecorder {
   readonly fallbackReasons: string[] = [];
   speculationHits = 0;
   speculationMisses = 0;
+  readonly wasted = { calls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
   compileTimeMs = 0;
   executionTimeMs = 0;
   strategy = "none";
@@ -101,6 +107,14 @@ export class StatsRecorder {
     this.global?.speculated(hit, count);
   }
 
+  wastedCall(usage: { promptTokens: number; completionTokens: number; costUsd: number }): void {
+    this.wasted.calls++;
+    this.wasted.promptTokens += usage.promptTokens;
+    this.wasted.completionTokens += usage.completionTokens;
+    this.wasted.costUsd += usage.costUsd;
+    this.global?.wastedCall(usage);
+  }
+
   nodeRan(path: string, ms: number, waitMs: number): void {
     const node = this.node(path);
     node.calls++;
@@ -145,6 +159,7 @@ export class StatsRecorder {
       fallbackReasons: [...this.fallbackReasons],
       speculationHits: this.speculationHits,
       speculationMisses: this.speculationMisses,
+      wasted: { ...this.wasted },
       compileTimeMs: this.compileTimeMs,
       executionTimeMs: this.executionTimeMs,
       avgExecutionTimeMs: this.executions === 0 ? 0 : this.executionTimeMs / this.executions,

@@ -147,9 +147,10 @@ export class TracePlan implements Plan {
       this.disabled,
       input,
       signal,
-      (k, op, childInput, childSignal) => {
+      (k, op, childInput, childSignal, observer) => {
         const startedAt = performance.now();
-        const running = runInContext(asChild, () =>
+        const from = observer ? { ...asChild, observer } : asChild;
+        const running = runInContext(from, () =>
           callOperator(this.route(op), childInput, { signal: childSignal }),
         );
         const site = calls[k]!.path;

@@ -43,6 +43,12 @@ export interface SpeculationInfo {
   readonly site: string;
   readonly path: string;
   readonly name: string;
+  /** With `wasted`: the tokens and cost the unclaimed call used before it was dropped. */
+  readonly usage?: {
+    readonly promptTokens: number;
+    readonly completionTokens: number;
+    readonly costUsd: number;
+  };
 }
 
 /**
