@@ -76,6 +76,17 @@ export type { UniformEnsembleOptions } from "./models/uniform-ensemble.js";
 export { UniformEnsemble } from "./models/uniform-ensemble.js";
 export type { UsageListener, UsageRecord, UsageScopeResult, UsageTotals } from "./models/usage.js";
 export { formatUsage, UsageLedger, usage, withUsage } from "./models/usage.js";
+export type { Recorded, RunRecorderOptions } from "./observe/recorder.js";
+export { RunRecorder, record } from "./observe/recorder.js";
+export type {
+  CallStatus,
+  RecordedCall,
+  RecordedError,
+  RecordedSpeculation,
+  RunRecord,
+  RunTotals,
+  SpeculationOutcome,
+} from "./observe/run-record.js";
 export type { CallContext, CallOptions } from "./operator/context.js";
 export { withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";

@@ -1,0 +1,283 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  type CallContext,
+  type CallInfo,
+  configure,
+  MapOperator,
+  Operator,
+  ParallelOperator,
+  RunRecorder,
+  record,
+  SequenceOperator,
+  type SpeculationInfo,
+  withObserver,
+} from "../src/index.js";
+import { FailingLeaf, FakeLeaf, Probe } from "./fakes.js";
+
+const placeholder = new MapOperator({ fn: (x: unknown) => x });
+let nextId = 1000;
+function info(name: string, parent?: CallInfo, leaf = true): CallInfo {
+  return {
+    id: nextId++,
+    parentId: parent?.id,
+    path: parent ? `${parent.path}/${name}` : name,
+    name,
+    operator: placeholder,
+    effects: "pure",
+    leaf,
+  };
+}
+
+/** Feeds a recorder events at chosen times (its clock reads 100 at the start). */
+function scripted() {
+  let clock = 100;
+  const recorder = new RunRecorder({ now: () => clock });
+  const at = (ms: number) => 100 + ms;
+  return {
+    recorder,
+    start: (c: CallInfo, ms: number, waitMs = 0) => {
+      if (waitMs > 0) recorder.waited(c, waitMs);
+      recorder.callStarted(c, at(ms));
+    },
+    end: (c: CallInfo, ms: number) => recorder.callFinished(c, at(ms), { ok: true, output: 1 }),
+    finishAt: (ms: number) => {
+      clock = at(ms);
+      return recorder.finish();
+    },
+  };
+}
+
+test("recorder: bound is the earliest finish under the observed order, waits excluded", () => {
+  const s = scripted();
+  const root = info("root", undefined, false);
+  const a = info("a", root);
+  const b = info("b", root);
+  const c = info("c", root);
+  const e = info("e", root);
+  const d = info("d", root);
+  s.start(root, 0);
+  s.start(a, 0);
+  s.end(a, 10);
+  s.start(b, 10); // requested after a ended: depends on a
+  s.start(c, 15, 5); // requested at 10 too, waited 5 for a slot: also after a only
+  s.end(c, 20);
+  s.start(e, 30, 18); // requested at 12, while b ran: held back by the budget, not by b
+  s.end(b, 30);
+  s.start(d, 31); // requested after b and c ended
+  s.end(d, 36);
+  s.end(e, 40);
+  s.end(root, 40);
+  const run = s.finishAt(42);
+
+  assert.equal(run.wallMs, 42);
+  // a 0–10, b 10–30, c 10–15, e 10–20 (not 30–40), d 30–35, root finishes with d.
+  assert.equal(run.boundMs, 35);
+  const byName = new Map(run.calls.map((x) => [x.name, x]));
+  assert.deepEqual(
+    ["a", "b", "c", "e", "d"].map((n) => [byName.get(n)!.boundStartMs, byName.get(n)!.boundEndMs]),
+    [
+      [0, 10],
+      [10, 30],
+      [10, 15],
+      [10, 20],
+      [30, 35],
+    ],
+  );
+  assert.deepEqual(run.criticalPath, [a.id, b.id, d.id]);
+  assert.deepEqual(
+    run.calls.filter((x) => x.critical).map((x) => x.name),
+    ["root", "a", "b", "d"],
+  );
+  assert.equal(byName.get("c")!.waitMs, 5);
+  assert.equal(byName.get("c")!.startMs, 15);
+  assert.equal(run.totals.waitMs, 23);
+  assert.equal(run.totals.childlessCalls, 5);
+});
+
+test("recorder: sequential roots chain, concurrent roots do not; nesting counts no own time", () => {
+  const s = scripted();
+  const r1 = info("r1", undefined, false);
+  const inner = info("inner", r1, false);
+  const x = info("x", inner);
+  const r2 = info("r2");
+  const r3 = info("r3");
+  s.start(r1, 0);
+  s.start(inner, 2); // own work of r1 before its child: not counted
+  s.start(x, 2);
+  s.end(x, 12);
+  s.end(inner, 14);
+  s.end(r1, 20);
+  s.start(r2, 25); // after r1 ended: chained
+  s.start(r3, 26); // while r2 runs: concurrent
+  s.end(r2, 30);
+  s.end(r3, 50);
+  const run = s.finishAt(50);
+  // r1 = x's 10 ms; r2 starts at 10, r3 also at 10 (r2 had not ended at 26) and takes 24.
+  assert.equal(run.boundMs, 34);
+  assert.deepEqual(run.criticalPath, [x.id, r3.id]);
+});
+
+test("recorder: records a real run's tree, paths, effects and outcomes", async () => {
+  const probe = new Probe();
+  const leaf = (name: string) =>
+    new FakeLeaf({ probe, name, delayMs: 2, fn: (i: { v: number }) => ({ [name]: i.v }) });
+  const pipeline = new SequenceOperator({
+    name: "pipe",
+    operators: [
+      new MapOperator({ name: "inc", fn: (i: { v: number }) => ({ v: i.v + 1 }) }),
+      new ParallelOperator({ name: "fan", operators: [leaf("l1"), leaf("l2"), leaf("l3")] }),
+    ],
+  });
+  const { value, record: run } = await record(() => pipeline({ v: 1 }), { label: "demo" });
+  assert.deepEqual(value, { v: 2, l1: 2, l2: 2, l3: 2 });
+  assert.equal(run.label, "demo");
+  assert.deepEqual(
+    run.calls.map((c) => [c.path, c.name, c.leaf, c.status]),
+    [
+      ["pipe", "pipe", false, "ok"],
+      ["pipe/operators[0]", "inc", true, "ok"],
+      ["pipe/operators[1]", "fan", false, "ok"],
+      ["pipe/operators[1]/operators[0]", "l1", true, "ok"],
+      ["pipe/operators[1]/operators[1]", "l2", true, "ok"],
+      ["pipe/operators[1]/operators[2]", "l3", true, "ok"],
+    ],
+  );
+  const id = (path: string) => run.calls.find((c) => c.path === path)!.id;
+  assert.deepEqual(
+    run.calls.map((c) => c.parentId),
+    [
+      undefined,
+      id("pipe"),
+      id("pipe"),
+      id("pipe/operators[1]"),
+      id("pipe/operators[1]"),
+      id("pipe/operators[1]"),
+    ],
+  );
+  for (const c of run.calls) assert.ok(c.startMs >= 0 && c.endMs >= c.startMs, c.path);
+  assert.ok(run.boundMs <= run.wallMs, "the bound never exceeds the wall time");
+  // One chain: inc, then one of the three concurrent leaves.
+  assert.equal(run.criticalPath.length, 2);
+  assert.equal(run.criticalPath[0], id("pipe/operators[0]"));
+  assert.equal(run.totals.calls, 6);
+  assert.doesNotThrow(() => JSON.stringify(run));
+});
+
+test("recorder: a failing run keeps its record through finish(), errors by name", async () => {
+  const failing = new SequenceOperator({
+    name: "pipe",
+    operators: [new FailingLeaf(new RangeError("bad value"), 0, "boom")],
+  });
+  const recorder = new RunRecorder();
+  await assert.rejects(() => withObserver(recorder, () => failing({})), /bad value/);
+  const run = recorder.finish();
+  assert.deepEqual(
+    run.calls.map((c) => [c.name, c.status, c.error?.name]),
+    [
+      ["pipe", "error", "RangeError"],
+      ["boom", "error", "RangeError"],
+    ],
+  );
+  assert.equal(run.totals.failedCalls, 2);
+});
+
+test("recorder: combines with an outer observer and records budget waits", async () => {
+  const probe = new Probe();
+  const leaves = [0, 1, 2].map(
+    (i) => new FakeLeaf({ probe, name: `w${i}`, delayMs: 3, fn: () => ({ [`w${i}`]: i }) }),
+  );
+  const fan = new ParallelOperator({ name: "fan", operators: leaves });
+  const outerStarts: string[] = [];
+  configure({ maxConcurrency: 1 });
+  try {
+    const recorder = new RunRecorder();
+    await withObserver({ callStarted: (c) => outerStarts.push(c.name) }, () =>
+      withObserver(recorder, () => fan({})),
+    );
+    const run = recorder.finish();
+    assert.deepEqual(outerStarts, ["fan", "w0", "w1", "w2"]);
+    assert.equal(run.calls.length, 4);
+    // One slot: two of the three leaves waited for it.
+    assert.equal(run.calls.filter((c) => c.waitMs > 0).length, 2);
+    assert.equal(probe.peakInFlight, 1);
+    // Held back by the budget, not by each other: the bound runs them side by side.
+    const leafCalls = run.calls.filter((c) => c.leaf);
+    assert.deepEqual(
+      leafCalls.map((c) => c.boundStartMs),
+      [0, 0, 0].map(() => leafCalls[0]!.boundStartMs),
+    );
+  } finally {
+    configure({ maxConcurrency: 64 });
+  }
+});
+
+/** Stands in for the models layer: reports usage to the call making the request. */
+class Priced extends Operator<{ q: string }, { a: string }> {
+  constructor(
+    name: string,
+    readonly tokens: number,
+  ) {
+    super();
+    this.name = name;
+  }
+  forward(input: { q: string }, ctx: CallContext) {
+    ctx.observer?.usage?.(ctx.call, {
+      model: "sim:fast",
+      ok: true,
+      promptTokens: this.tokens,
+      completionTokens: 2,
+      costUsd: this.tokens / 1000,
+      simulated: true,
+    });
+    return { a: input.q };
+  }
+}
+
+/** Stands in for the JIT: starts `early` before forward asks, then claims or wastes it. */
+class Speculating extends Operator<{ q: string }, { a: string }> {
+  readonly early = new Priced("early", 10);
+  readonly unused = new Priced("unused", 30);
+  async forward(input: { q: string }, ctx: CallContext) {
+    const spec = (name: string): SpeculationInfo => ({
+      site: `spec/${name}#0`,
+      path: `${ctx.path}/${name}`,
+      name,
+    });
+    const obs = ctx.observer!;
+    obs.speculated?.(spec("early"), performance.now());
+    const started = this.early(input);
+    obs.speculated?.(spec("unused"), performance.now());
+    await this.unused(input);
+    const out = await started;
+    obs.claimed?.(spec("early"), performance.now());
+    obs.wasted?.(spec("unused"), performance.now());
+    return out;
+  }
+}
+
+test("recorder: usage goes to the calling call, speculations link to their calls", async () => {
+  const { record: run } = await record(() => new Speculating()({ q: "hi" }));
+  assert.equal(run.totals.unattributedCostUsd, 0, "every request was made inside a call");
+  const early = run.calls.find((c) => c.name === "early")!;
+  const unused = run.calls.find((c) => c.name === "unused")!;
+  assert.deepEqual(
+    [early.promptTokens, early.completionTokens, early.costUsd, early.model, early.requests],
+    [10, 2, 0.01, "sim:fast", 1],
+  );
+  assert.equal(early.speculation, "claimed");
+  assert.equal(unused.speculation, "wasted");
+  assert.deepEqual(
+    run.speculations.map((s) => [s.name, s.outcome, s.callId, s.costUsd]),
+    [
+      ["early", "claimed", early.id, 0.01],
+      ["unused", "wasted", unused.id, 0.03],
+    ],
+  );
+  assert.equal(run.totals.claimed, 1);
+  assert.equal(run.totals.wasted, 1);
+  assert.equal(run.totals.wastedCostUsd, 0.03);
+  assert.equal(run.totals.wastedTokens, 32);
+  assert.equal(run.totals.promptTokens, 40);
+  assert.equal(run.totals.requests, 2);
+});
