@@ -76,6 +76,8 @@ export type { UniformEnsembleOptions } from "./models/uniform-ensemble.js";
 export { UniformEnsemble } from "./models/uniform-ensemble.js";
 export type { UsageListener, UsageRecord, UsageScopeResult, UsageTotals } from "./models/usage.js";
 export { formatUsage, UsageLedger, usage, withUsage } from "./models/usage.js";
+export type { OtelObserverOptions } from "./observe/otel.js";
+export { OtelObserver } from "./observe/otel.js";
 export type { Recorded, RunRecorderOptions } from "./observe/recorder.js";
 export { RunRecorder, record } from "./observe/recorder.js";
 export type {

@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  type CallContext,
   type CallInfo,
   configure,
   MapOperator,
-  Operator,
   ParallelOperator,
   RunRecorder,
   record,
   SequenceOperator,
-  type SpeculationInfo,
   withObserver,
 } from "../src/index.js";
 import { FailingLeaf, FakeLeaf, Probe } from "./fakes.js";
+import { Speculating } from "./observe-fakes.js";
 
 const placeholder = new MapOperator({ fn: (x: unknown) => x });
 let nextId = 1000;
@@ -211,50 +209,6 @@ test("recorder: combines with an outer observer and records budget waits", async
     configure({ maxConcurrency: 64 });
   }
 });
-
-/** Stands in for the models layer: reports usage to the call making the request. */
-class Priced extends Operator<{ q: string }, { a: string }> {
-  constructor(
-    name: string,
-    readonly tokens: number,
-  ) {
-    super();
-    this.name = name;
-  }
-  forward(input: { q: string }, ctx: CallContext) {
-    ctx.observer?.usage?.(ctx.call, {
-      model: "sim:fast",
-      ok: true,
-      promptTokens: this.tokens,
-      completionTokens: 2,
-      costUsd: this.tokens / 1000,
-      simulated: true,
-    });
-    return { a: input.q };
-  }
-}
-
-/** Stands in for the JIT: starts `early` before forward asks, then claims or wastes it. */
-class Speculating extends Operator<{ q: string }, { a: string }> {
-  readonly early = new Priced("early", 10);
-  readonly unused = new Priced("unused", 30);
-  async forward(input: { q: string }, ctx: CallContext) {
-    const spec = (name: string): SpeculationInfo => ({
-      site: `spec/${name}#0`,
-      path: `${ctx.path}/${name}`,
-      name,
-    });
-    const obs = ctx.observer!;
-    obs.speculated?.(spec("early"), performance.now());
-    const started = this.early(input);
-    obs.speculated?.(spec("unused"), performance.now());
-    await this.unused(input);
-    const out = await started;
-    obs.claimed?.(spec("early"), performance.now());
-    obs.wasted?.(spec("unused"), performance.now());
-    return out;
-  }
-}
 
 test("recorder: usage goes to the calling call, speculations link to their calls", async () => {
   const { record: run } = await record(() => new Speculating()({ q: "hi" }));
