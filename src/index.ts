@@ -89,6 +89,14 @@ export type {
   RunTotals,
   SpeculationOutcome,
 } from "./observe/run-record.js";
+export type {
+  CompleteEvent,
+  InstantEvent,
+  MetadataEvent,
+  TraceEvent,
+  TraceEventFile,
+} from "./observe/trace-events.js";
+export { toTraceEvents, writeTraceEvents } from "./observe/trace-events.js";
 export type { CallContext, CallOptions } from "./operator/context.js";
 export { withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
