@@ -89,6 +89,7 @@ export type {
   RunTotals,
   SpeculationOutcome,
 } from "./observe/run-record.js";
+export { renderTimeline, writeTimeline } from "./observe/timeline.js";
 export type {
   CompleteEvent,
   InstantEvent,
