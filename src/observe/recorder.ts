@@ -32,6 +32,9 @@ export interface RunRecorderOptions {
 interface CallEntry {
   readonly id: number;
   readonly parentId: number | undefined;
+  /** Positions in the recorder's list, so a snapshot needs no id lookups. */
+  readonly index: number;
+  readonly parentIndex: number;
   readonly name: string;
   readonly path: string;
   readonly effects: Effects;
@@ -79,6 +82,9 @@ export class RunRecorder implements CallObserver {
   private finishedAt: number | undefined;
   private readonly calls: CallEntry[] = [];
   private readonly byId = new Map<number, CallEntry>();
+  // `waited` comes right before the same call's `callStarted`; the map is for any other order.
+  private waitId = -1;
+  private waitMs = 0;
   private readonly waits = new Map<number, number>();
   private readonly specs: SpecEntry[] = [];
   private readonly links = new SpeculationLinks<SpecEntry>();
@@ -91,18 +97,27 @@ export class RunRecorder implements CallObserver {
   }
 
   waited(call: CallInfo, ms: number): void {
-    this.waits.set(call.id, ms);
+    if (this.waitId !== -1) this.waits.set(this.waitId, this.waitMs);
+    this.waitId = call.id;
+    this.waitMs = ms;
   }
 
   callStarted(call: CallInfo, at: number): void {
-    const waitMs = this.waits.get(call.id) ?? 0;
-    if (waitMs > 0) this.waits.delete(call.id);
+    let waitMs = 0;
+    if (this.waitId === call.id) {
+      waitMs = this.waitMs;
+      this.waitId = -1;
+    } else if (this.waits.size > 0) {
+      waitMs = this.waits.get(call.id) ?? 0;
+      this.waits.delete(call.id);
+    }
     // A caller started before the recorder was installed is outside the run: this call is a root.
-    const parentId =
-      call.parentId !== undefined && this.byId.has(call.parentId) ? call.parentId : undefined;
+    const parent = call.parentId === undefined ? undefined : this.byId.get(call.parentId);
     const entry: CallEntry = {
       id: call.id,
-      parentId,
+      parentId: parent?.id,
+      index: this.calls.length,
+      parentIndex: parent ? parent.index : -1,
       name: call.name,
       path: call.path,
       effects: call.effects,
@@ -186,15 +201,10 @@ export class RunRecorder implements CallObserver {
   toRecord(): RunRecord {
     const until = this.finishedAt ?? this.now();
     const calls = this.calls;
-    const index = new Map<number, number>();
-    for (let i = 0; i < calls.length; i++) index.set(calls[i]!.id, i);
     const endOf = (c: CallEntry) => (c.status === "running" ? Math.max(c.start, until) : c.end);
     const bound = computeBound({
       count: calls.length,
-      parent: (i) => {
-        const p = calls[i]!.parentId;
-        return p === undefined ? -1 : index.get(p)!;
-      },
+      parent: (i) => calls[i]!.parentIndex,
       requestMs: (i) => calls[i]!.start - calls[i]!.waitMs,
       startMs: (i) => calls[i]!.start,
       endMs: (i) => endOf(calls[i]!),
@@ -223,7 +233,7 @@ export class RunRecorder implements CallObserver {
       boundStartMs: bound.startMs[i]!,
       boundEndMs: bound.endMs[i]!,
     }));
-    const speculations = this.speculationRecords(recorded, index, t);
+    const speculations = this.speculationRecords(recorded, t);
     return {
       version: 1,
       label: this.label,
@@ -239,12 +249,12 @@ export class RunRecorder implements CallObserver {
 
   private speculationRecords(
     calls: readonly RecordedCall[],
-    index: Map<number, number>,
     t: (at: number) => number,
   ): RecordedSpeculation[] {
-    const subtree = this.specs.length > 0 ? subtreeUsage(calls, index) : undefined;
+    const subtree = this.specs.length > 0 ? subtreeUsage(calls, this.calls) : undefined;
     return this.specs.map((s) => {
-      const own = s.callId === undefined ? undefined : subtree?.[index.get(s.callId)!];
+      const at = s.callId === undefined ? undefined : this.byId.get(s.callId)?.index;
+      const own = at === undefined ? undefined : subtree?.[at];
       return {
         site: s.spec.site,
         path: s.spec.path,
@@ -281,10 +291,10 @@ export class RunRecorder implements CallObserver {
       wastedCostUsd: 0,
       wastedTokens: 0,
     };
-    const parents = new Set<number>();
-    for (const c of calls) if (c.parentId !== undefined) parents.add(c.parentId);
-    for (const c of calls) {
-      if (!parents.has(c.id)) sum.childlessCalls++;
+    const hasChildren = new Uint8Array(calls.length);
+    for (const e of this.calls) if (e.parentIndex !== -1) hasChildren[e.parentIndex] = 1;
+    for (const [i, c] of calls.entries()) {
+      if (hasChildren[i] === 0) sum.childlessCalls++;
       if (c.status === "error" && c.speculation !== "wasted") sum.failedCalls++;
       if (c.status === "running") sum.runningCalls++;
       sum.requests += c.requests;
@@ -308,7 +318,7 @@ export class RunRecorder implements CallObserver {
 /** Each call's usage plus that of every call under it, by index. */
 function subtreeUsage(
   calls: readonly RecordedCall[],
-  index: Map<number, number>,
+  entries: readonly CallEntry[],
 ): { promptTokens: number; completionTokens: number; costUsd: number }[] {
   const sums = calls.map((c) => ({
     promptTokens: c.promptTokens,
@@ -317,9 +327,9 @@ function subtreeUsage(
   }));
   // Children start after their parents, so one backward pass adds every subtree into its root.
   for (let i = calls.length - 1; i >= 0; i--) {
-    const p = calls[i]!.parentId;
-    if (p === undefined) continue;
-    const into = sums[index.get(p)!]!;
+    const p = entries[i]!.parentIndex;
+    if (p === -1) continue;
+    const into = sums[p]!;
     const from = sums[i]!;
     into.promptTokens += from.promptTokens;
     into.completionTokens += from.completionTokens;

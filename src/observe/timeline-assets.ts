@@ -42,9 +42,10 @@ h2 { font-size: 14px; margin: 20px 20px 8px; }
 .wait { position: absolute; top: 9px; height: 2px; background: #9ca3af; }
 .marker { position: absolute; top: 0; bottom: 0; width: 0; border-left: 2px dashed #111827; }
 .marker.wall { border-left-style: solid; border-color: var(--muted); }
-.marker-label { position: absolute; top: 22px; font-size: 11px; white-space: nowrap;
-  transform: translateX(-100%); padding-right: 4px; background: var(--bg); }
-.axis .track { height: 38px; }
+.marker-label { position: absolute; font-size: 11px; white-space: nowrap;
+  transform: translateX(-100%); padding-right: 4px; }
+.marker-label.wall { top: 18px; color: var(--muted); } .marker-label.bound { top: 32px; }
+.axis .track { height: 48px; }
 .cells { display: grid; grid-template-columns: 70px 70px 90px; text-align: right;
   font-variant-numeric: tabular-nums; color: #374151; padding-left: 8px; }
 .cells.head { color: var(--muted); font-size: 11px; }

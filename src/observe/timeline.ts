@@ -161,8 +161,8 @@ function gantt(record: RunRecord, tree: Tree): string {
     `<div class="marker wall" data-ms="${record.wallMs}" style="left:${percent(record.wallMs, span)}"></div>`,
   ].join("");
   const flags = [
-    `<span class="marker-label" style="left:${percent(record.boundMs, span)}">bound</span>`,
-    `<span class="marker-label" style="left:${percent(record.wallMs, span)}">wall</span>`,
+    `<span class="marker-label bound" style="left:${percent(record.boundMs, span)}">bound ${formatMs(record.boundMs)}</span>`,
+    `<span class="marker-label wall" style="left:${percent(record.wallMs, span)}">wall ${formatMs(record.wallMs)}</span>`,
   ].join("");
   const axis = [
     '<div class="row axis"><div class="label"><b>call</b></div>',
