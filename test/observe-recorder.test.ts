@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import {
   type CallInfo,
   configure,
@@ -234,4 +235,93 @@ test("recorder: usage goes to the calling call, speculations link to their calls
   assert.equal(run.totals.wastedTokens, 32);
   assert.equal(run.totals.promptTokens, 40);
   assert.equal(run.totals.requests, 2);
+});
+
+test("recorder: a child that outlives its parent does not hold the parent's dependants up", () => {
+  const s = scripted();
+  const p = info("p", undefined, false);
+  const detached = info("detached", p);
+  const quick = info("quick", p);
+  const next = info("next");
+  s.start(p, 0);
+  s.start(detached, 0);
+  s.start(quick, 0);
+  s.end(quick, 5);
+  s.end(p, 6); // returns while `detached` still runs (an unclaimed early start)
+  s.start(next, 7);
+  s.end(next, 10);
+  s.end(detached, 30);
+  const run = s.finishAt(30);
+  // next waits for p, which finished with quick (5), not with detached (30): 5 + 3 = 8.
+  assert.equal(run.calls.find((c) => c.name === "next")!.boundEndMs, 8);
+  // The bound is still the whole work: detached runs 30 from the start.
+  assert.equal(run.boundMs, 30);
+  assert.deepEqual(run.criticalPath, [detached.id]);
+  assert.ok(run.boundMs <= run.wallMs);
+});
+
+/** Random runs that obey what real ones do: a call is requested after its caller started. */
+const runs = fc
+  .array(
+    fc.record({
+      parent: fc.nat(),
+      request: fc.integer({ min: 0, max: 40 }),
+      wait: fc.integer({ min: 0, max: 10 }),
+      duration: fc.integer({ min: 0, max: 30 }),
+    }),
+    { minLength: 1, maxLength: 25 },
+  )
+  .map((specs) => {
+    const calls: { parent: number; request: number; start: number; end: number }[] = [];
+    specs.forEach((spec, i) => {
+      const parent = i === 0 || spec.parent % 3 === 0 ? -1 : spec.parent % i;
+      const from = parent === -1 ? 0 : calls[parent]!.start;
+      const request = from + spec.request;
+      const start = request + spec.wait;
+      calls.push({ parent, request, start, end: start + spec.duration });
+    });
+    // A parent ends after its children, except now and then (a detached early start).
+    for (let i = calls.length - 1; i > 0; i--) {
+      const p = calls[i]!.parent;
+      if (p !== -1 && i % 5 !== 0) calls[p]!.end = Math.max(calls[p]!.end, calls[i]!.end);
+    }
+    return calls;
+  });
+
+test("recorder: the bound never exceeds what really happened (property)", () => {
+  fc.assert(
+    fc.property(runs, (calls) => {
+      const s = scripted();
+      const infos: CallInfo[] = [];
+      const order = calls
+        .map((_, i) => i)
+        .sort((a, b) => calls[a]!.start - calls[b]!.start || a - b);
+      // Events in time order, ends before starts at the same time; parents start first.
+      const events = calls.flatMap((c, i) => [
+        { at: c.start, kind: 1, i },
+        { at: c.end, kind: 0, i },
+      ]);
+      events.sort(
+        (a, b) => a.at - b.at || a.kind - b.kind || order.indexOf(a.i) - order.indexOf(b.i),
+      );
+      for (const e of events) {
+        const c = calls[e.i]!;
+        if (e.kind === 1) {
+          infos[e.i] = info(`c${e.i}`, c.parent === -1 ? undefined : infos[c.parent]);
+          s.start(infos[e.i]!, c.start, c.start - c.request);
+        } else if (infos[e.i]) s.end(infos[e.i]!, c.end);
+      }
+      const wall = Math.max(...calls.map((c) => c.end));
+      const run = s.finishAt(wall);
+      assert.ok(run.boundMs <= run.wallMs + 1e-9, `bound ${run.boundMs} > wall ${run.wallMs}`);
+      for (const rc of run.calls) {
+        assert.ok(rc.boundStartMs <= rc.startMs - rc.waitMs + 1e-9, `${rc.name} starts too late`);
+        assert.ok(rc.boundEndMs <= rc.endMs + 1e-9, `${rc.name} ends too late`);
+      }
+      const childless = run.calls.filter((c) => !run.calls.some((k) => k.parentId === c.id));
+      const longest = Math.max(...childless.map((c) => c.endMs - c.startMs));
+      assert.ok(run.boundMs >= longest - 1e-9, "the bound covers the longest piece of work");
+    }),
+    { seed: 13, numRuns: 300 },
+  );
 });

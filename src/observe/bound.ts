@@ -4,7 +4,8 @@
  * - every *childless* call (one that made no operator calls: in practice the leaves, such as
  *   model requests) took exactly its observed duration, `start → end`, its queue wait excluded;
  * - a call with children took no time of its own: it finishes when its last child does (its
- *   own work between children, and time spent outside any call, counts as zero);
+ *   own work between children, and time spent outside any call, counts as zero; a child that
+ *   outlived it, such as a detached early start, does not hold it up but still counts);
  * - concurrency was unlimited and scheduling free;
  * - and a call could start only once (a) its parent had started and (b) every *sibling* (a
  *   call with the same parent, or another root call) that had finished by the time this call
@@ -81,6 +82,9 @@ export function computeBound(input: BoundInput): Bound {
   };
   const finished = (f: Frame, call: number) => {
     done[call] = 1;
+    // A child still running when its parent ended (a detached early start) did not hold the
+    // parent up: it counts toward the bound, not toward its parent's finish.
+    if (f.parent !== NONE && input.endMs(call) > input.endMs(f.parent)) return;
     if (ef[call]! > f.finish) {
       f.finish = ef[call]!;
       f.finishFrom = call;
@@ -115,10 +119,10 @@ export function computeBound(input: BoundInput): Bound {
 
   let last = NONE;
   let boundMs = 0;
-  for (const r of children.roots) {
-    if (last === NONE || ef[r]! > boundMs) {
-      boundMs = ef[r]!;
-      last = r;
+  for (let i = 0; i < n; i++) {
+    if (last === NONE || ef[i]! > boundMs) {
+      boundMs = ef[i]!;
+      last = i;
     }
   }
   const criticalPath = last === NONE ? [] : chain(last, input, children, esFrom, efFrom);

@@ -21,13 +21,14 @@ h2 { font-size: 14px; margin: 20px 20px 8px; }
 .legend { display: flex; gap: 14px; flex-wrap: wrap; margin: 10px 0 0; color: var(--muted); }
 .legend i { display: inline-block; width: 12px; height: 10px; margin-right: 5px;
   vertical-align: -1px; border-radius: 2px; background: #fff; }
-.gantt { margin: 0 20px; }
+.gantt { margin: 0 20px; position: relative; }
+.overlay { position: absolute; top: 0; bottom: 0; left: 340px; right: 230px; pointer-events: none; z-index: 3; }
 .row { display: grid; grid-template-columns: 340px 1fr 230px; align-items: center;
   border-bottom: 1px solid #f3f4f6; min-height: 20px; }
 .row:hover, .row.selected { background: #f9fafb; }
 .row.axis { position: sticky; top: 0; background: var(--bg); z-index: 2; border-bottom: 1px solid var(--line); }
 .label { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; padding-right: 8px; }
-.label .path { color: var(--muted); margin-left: 4px; }
+.label .path { color: var(--muted); }
 .track { position: relative; height: 20px; }
 .track .grid { position: absolute; top: 0; bottom: 0; width: 1px; background: #f0f0f0; }
 .bar { position: absolute; top: 4px; height: 12px; min-width: 1px; border-radius: 2px;

@@ -166,22 +166,18 @@ function gantt(record: RunRecord, tree: Tree): string {
   ].join("");
   const axis = [
     '<div class="row axis"><div class="label"><b>call</b></div>',
-    `<div class="track" id="axis" data-span-ms="${span}">${ticks}${markers}${flags}</div>`,
+    `<div class="track" id="axis" data-span-ms="${span}">${ticks}${flags}</div>`,
     '<div class="cells head"><span>time</span><span>tokens</span><span>cost</span></div></div>',
   ].join("");
   const rows = tree.order.map((i) =>
-    ganttRow(calls[i]!, tree.depth[i]!, tree.children[i]!.length === 0, span, markers),
+    ganttRow(calls[i]!, tree.depth[i]!, tree.children[i]!.length === 0, span),
   );
-  return `<h2>Timeline</h2><div class="gantt" id="gantt">${axis}${rows.join("")}</div>`;
+  // One layer over every row's track carries the bound and wall lines.
+  const overlay = `<div class="overlay">${markers}</div>`;
+  return `<h2>Timeline</h2><div class="gantt" id="gantt">${overlay}${axis}${rows.join("")}</div>`;
 }
 
-function ganttRow(
-  c: RecordedCall,
-  depth: number,
-  childless: boolean,
-  span: number,
-  markers: string,
-): string {
+function ganttRow(c: RecordedCall, depth: number, childless: boolean, span: number): string {
   const classes = ["bar", c.effects, c.leaf ? "leaf" : "composite", c.status];
   if (c.speculation === "wasted") classes.push("wasted");
   if (c.speculation === "claimed") classes.push("claimed");
@@ -211,9 +207,9 @@ function ganttRow(
   return [
     `<div class="row" data-call-id="${c.id}" data-depth="${depth}" data-search="${h(`${c.name} ${c.path}`)}" data-detail="${h(detail)}">`,
     `<div class="label" style="padding-left:${depth * 14}px" title="${h(callLabel(c))}">${h(c.name)}`,
-    c.path !== c.name ? `<span class="path">${h(c.path)}</span>` : "",
+    c.path !== c.name ? ` <span class="path">(${h(c.path)})</span>` : "",
     "</div>",
-    `<div class="track">${markers}${wait}${bar}</div>`,
+    `<div class="track">${wait}${bar}</div>`,
     `<div class="cells"><span>${formatMs(duration)}</span><span>${tokens > 0 ? formatCount(tokens) : ""}</span><span>${c.costUsd > 0 ? formatUsd(c.costUsd) : ""}</span></div>`,
     "</div>",
   ].join("");
