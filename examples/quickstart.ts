@@ -1,6 +1,7 @@
 /**
  * ember-xcs quickstart: a compound pipeline run eagerly and jitted on fresh inputs.
  * Uses the simulated model unless OPENAI_API_KEY / OPENAI_BASE_URL point at a real one.
+ * Every call is recorded; the run's timeline is written to ./quickstart-timeline.html.
  *
  *   npm start
  */
@@ -14,12 +15,17 @@ import {
   MostCommonOperator,
   models,
   Operator,
+  RunRecorder,
   SequenceOperator,
   SimulatedProvider,
   UniformEnsemble,
+  withObserver,
+  writeTimeline,
 } from "../src/index.js";
 
 const model = defaultModelId();
+// Sees every operator call below: the timeline written at the end is drawn from it.
+const recorder = new RunRecorder({ label: "npm start" });
 const simulated = model.startsWith("sim:");
 
 /** A fresh simulated provider per side, same seed: eager and jitted see the same samples. */
@@ -66,7 +72,9 @@ const questions = [
 async function runAll(run: (input: { question: string }) => Promise<unknown>) {
   const started = performance.now();
   const outputs = [];
-  for (const question of questions) outputs.push(await run({ question }));
+  for (const question of questions) {
+    outputs.push(await withObserver(recorder, () => run({ question })));
+  }
   return { outputs, ms: performance.now() - started };
 }
 
@@ -132,9 +140,15 @@ console.log(
 );
 console.log(`\n${briefFast.explain().plan}`);
 
+const run = recorder.finish();
+const timeline = writeTimeline(run, "quickstart-timeline.html");
+console.log(
+  `\ntimeline: ${timeline}\n  ${run.calls.length} calls, wall ${run.wallMs.toFixed(0)} ms, bound ${run.boundMs.toFixed(0)} ms (open it in a browser)`,
+);
+
 async function runAllTopics(run: (input: { topic: string }) => Promise<unknown>) {
   const started = performance.now();
   const outputs = [];
-  for (const topic of topics) outputs.push(await run({ topic }));
+  for (const topic of topics) outputs.push(await withObserver(recorder, () => run({ topic })));
   return { outputs, ms: performance.now() - started };
 }

@@ -86,6 +86,28 @@ export type { UniformEnsembleOptions } from "./models/uniform-ensemble.js";
 export { UniformEnsemble } from "./models/uniform-ensemble.js";
 export type { UsageListener, UsageRecord, UsageScopeResult, UsageTotals } from "./models/usage.js";
 export { formatUsage, UsageLedger, usage, withUsage } from "./models/usage.js";
+export type { OtelObserverOptions } from "./observe/otel.js";
+export { OtelObserver } from "./observe/otel.js";
+export type { Recorded, RunRecorderOptions } from "./observe/recorder.js";
+export { RunRecorder, record } from "./observe/recorder.js";
+export type {
+  CallStatus,
+  RecordedCall,
+  RecordedError,
+  RecordedSpeculation,
+  RunRecord,
+  RunTotals,
+  SpeculationOutcome,
+} from "./observe/run-record.js";
+export { renderTimeline, writeTimeline } from "./observe/timeline.js";
+export type {
+  CompleteEvent,
+  InstantEvent,
+  MetadataEvent,
+  TraceEvent,
+  TraceEventFile,
+} from "./observe/trace-events.js";
+export { toTraceEvents, writeTraceEvents } from "./observe/trace-events.js";
 export type { CallContext, CallOptions, LeafExecutor } from "./operator/context.js";
 export { withExecutor, withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";

@@ -2,7 +2,12 @@ import { Budget, getGlobalBudget } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
 import { withScope } from "../operator/context.js";
-import { type CallObserver, combineObservers } from "../operator/observer.js";
+import {
+  type CallObserver,
+  type CallOutcome,
+  combineObservers,
+  newCallId,
+} from "../operator/observer.js";
 import { type AnyOperator, Operator } from "../operator/operator.js";
 import { debugLevel, debugPrint } from "./debug.js";
 import { explainPlan, type JitExplanation } from "./explain.js";
@@ -30,7 +35,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
   private readonly memo = new Memo();
   /** Credits model usage inside a call to the plan's nodes; one per operator, not per call. */
   private readonly usageObserver: CallObserver = {
-    calls: false,
+    callEvents: false,
     usage: (_call, report) => statsFor(this.target).usedModel(report.path, report),
     wasted: (spec) => {
       if (spec.usage) statsFor(this.target).wastedCall(spec.usage);
@@ -119,12 +124,33 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const observer = parent?.observer
       ? combineObservers(parent.observer, this.usageObserver)
       : this.usageObserver;
+    // Observers that follow calls see the jitted call as one, with the plan's calls under it.
+    const call =
+      parent?.observer && parent.observer.callEvents !== false
+        ? {
+            id: newCallId(),
+            parentId: parent.call?.id,
+            path,
+            name: this.name,
+            operator: this as unknown as AnyOperator,
+            effects: this.effects,
+            leaf: false,
+          }
+        : parent?.call;
     const scope = budget
-      ? { interceptor: undefined, budget, observer, plan: env }
-      : { interceptor: undefined, observer, plan: env };
+      ? { interceptor: undefined, budget, observer, plan: env, call }
+      : { interceptor: undefined, observer, plan: env, call };
+    if (call && call !== parent?.call) observer.callStarted?.(call, performance.now());
+    let outcome: CallOutcome = { ok: false, error: undefined };
     try {
-      return (await withScope(scope, () => plan.run(input, env, signal))) as O;
+      const output = (await withScope(scope, () => plan.run(input, env, signal))) as O;
+      outcome = { ok: true, output };
+      return output;
+    } catch (error) {
+      outcome = { ok: false, error };
+      throw error;
     } finally {
+      if (call && call !== parent?.call) observer.callFinished?.(call, performance.now(), outcome);
       const ms = performance.now() - startedAt;
       stats.executed(ms);
       if (debugNodes) {

@@ -1,9 +1,10 @@
-import type {
-  CallInfo,
-  CallObserver,
-  CallOutcome,
-  SpeculationInfo,
-  UsageReport,
+import {
+  type CallInfo,
+  type CallObserver,
+  type CallOutcome,
+  EVENTS,
+  type SpeculationInfo,
+  type UsageReport,
 } from "../operator/observer.js";
 
 type Held = (to: CallObserver) => void;
@@ -23,7 +24,7 @@ export interface WastedUsage {
  * the call as wasted, with the tokens and cost it used, apart from failures.
  */
 export class SpeculativeObserver implements CallObserver {
-  readonly calls: false | undefined;
+  readonly callEvents: false | undefined;
   private held: Held[] | undefined = [];
   private wastedAt: number | undefined;
   private readonly usageSoFar: WastedUsage = { promptTokens: 0, completionTokens: 0, costUsd: 0 };
@@ -32,7 +33,12 @@ export class SpeculativeObserver implements CallObserver {
     private readonly outer: CallObserver,
     private readonly spec: SpeculationInfo,
   ) {
-    this.calls = outer.calls === false ? false : undefined;
+    this.callEvents = outer.callEvents === false ? false : undefined;
+    // Listen only where the observer outside listens: an LLM call streams only when someone
+    // wants its tokens, and a gate must not make it think someone does.
+    for (const key of EVENTS) {
+      if (!outer[key]) Object.defineProperty(this, key, { value: undefined });
+    }
   }
 
   /** `forward` took the call: what was held happens now, the rest as it comes. */

@@ -61,7 +61,7 @@ export interface CallObserver {
    * False when the observer needs no per-call events (it only wants usage, tokens or
    * speculation): calls under it then skip building a `CallInfo`, the hot path stays free.
    */
-  readonly calls?: false;
+  readonly callEvents?: false;
   callStarted?(call: CallInfo, at: number): void;
   callFinished?(call: CallInfo, at: number, outcome: CallOutcome): void;
   /** A leaf call waited `ms` for a slot of the concurrency budget before it started. */
@@ -77,29 +77,38 @@ export interface CallObserver {
   wasted?(spec: SpeculationInfo, at: number): void;
 }
 
-/** Several observers as one; each receives every event in order. */
+/** Every event an observer may listen to. */
+export const EVENTS = [
+  "callStarted",
+  "callFinished",
+  "waited",
+  "usage",
+  "token",
+  "speculated",
+  "claimed",
+  "wasted",
+] as const;
+
+/**
+ * Several observers as one; each receives every event in order. Only the events one of them
+ * listens to are defined, so a caller can still ask "does anyone want tokens?" (an LLM call
+ * streams only then).
+ */
 export function combineObservers(
   outer: CallObserver | undefined,
   inner: CallObserver,
 ): CallObserver {
   if (!outer) return inner;
   const both = [outer, inner];
-  const fan =
-    <K extends Exclude<keyof CallObserver, "calls">>(key: K) =>
-    (...args: Parameters<NonNullable<CallObserver[K]>>) => {
-      for (const o of both) (o[key] as ((...a: typeof args) => void) | undefined)?.(...args);
+  const combined: Record<string, unknown> = {};
+  if (outer.callEvents === false && inner.callEvents === false) combined.callEvents = false;
+  for (const key of EVENTS) {
+    if (!outer[key] && !inner[key]) continue;
+    combined[key] = (...args: unknown[]) => {
+      for (const o of both) (o[key] as ((...a: unknown[]) => void) | undefined)?.(...args);
     };
-  return {
-    ...(outer.calls === false && inner.calls === false ? { calls: false as const } : {}),
-    callStarted: fan("callStarted"),
-    callFinished: fan("callFinished"),
-    waited: fan("waited"),
-    usage: fan("usage"),
-    token: fan("token"),
-    speculated: fan("speculated"),
-    claimed: fan("claimed"),
-    wasted: fan("wasted"),
-  };
+  }
+  return combined as CallObserver;
 }
 
 let nextCallId = 1;

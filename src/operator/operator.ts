@@ -132,7 +132,7 @@ export abstract class Operator<I, O> {
     const waitedMs = wait ? await waitForSlot(wait, parent) : 0;
     const observer = parent?.observer;
     const call =
-      observer && observer.calls !== false ? this.callInfo(path, parent, leaf) : undefined;
+      observer && observer.callEvents !== false ? this.callInfo(path, parent, leaf) : undefined;
     if (call) {
       if (waitedMs > 0) observer!.waited?.(call, waitedMs);
       observer!.callStarted?.(call, performance.now());
