@@ -212,14 +212,15 @@ export function registerOpenAI(
 
 export function registerAnthropic(
   server: FakeServer,
-  options: ProviderOptions & { apiKey?: string } = {},
+  options: ProviderOptions & { apiKey?: string; version?: string } = {},
   registry: ModelRegistry = models,
 ): string {
   const name = `fakeanthropic${++registered}`;
-  const { apiKey, ...rest } = options;
+  const { apiKey, version, ...rest } = options;
   const provider = new AnthropicProvider({
     baseURL: server.url,
     apiKey: apiKey ?? "sk-ant-test-key",
+    ...(version ? { version } : {}),
   });
   registry.register(name, provider, { retry: FAST_RETRY, ...rest });
   return name;
