@@ -221,6 +221,10 @@ export class Model {
           throw this.finalError(err, acc.attempts, site.path ?? "", acc.text);
         }
       }
+      if (signal.aborted) {
+        outcome = "failed";
+        throw signal.reason;
+      }
       outcome = "ok";
       // Reported before the usage chunk goes out, so a consumer that stops there still counts it.
       this.finish(open, acc, site, true, startedAt);

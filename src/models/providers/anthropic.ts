@@ -176,6 +176,8 @@ export class AnthropicProvider implements Provider {
     } catch (err) {
       throw this.failure(lib, err, signal);
     }
+    // The SDK ends its stream quietly on abort; the provider contract is to reject.
+    signal.throwIfAborted();
     if (promptTokens !== undefined || completionTokens !== undefined) {
       yield {
         type: "usage",

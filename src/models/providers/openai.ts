@@ -150,6 +150,8 @@ export class OpenAIProvider implements Provider {
     } catch (err) {
       throw this.failure(lib, err, signal);
     }
+    // The SDK ends its stream quietly on abort; the provider contract is to reject.
+    signal.throwIfAborted();
     for (const call of calls) if (call) yield { type: "tool_call", call };
     if (usage) yield usage;
   }
