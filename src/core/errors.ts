@@ -21,7 +21,9 @@ export type ErrorCode =
   | "aborted"
   | "missing_template_key"
   | "invalid_model_output"
-  | "provider_error";
+  | "provider_error"
+  | "tool_failed"
+  | "max_steps_exceeded";
 
 /** One problem found by a specification, with the key path inside the value. */
 export interface Issue {
