@@ -155,7 +155,8 @@ export class FakeServer {
       ...reply.headers,
     });
     const text = reply.text ?? `reply ${logged.index}`;
-    const chunks = reply.chunks ?? splitInThree(text);
+    const chunks =
+      reply.chunks ?? (reply.toolCalls && reply.text === undefined ? [] : splitInThree(text));
     const usage = reply.usage ?? { prompt: 10, completion: 5 };
     const model = logged.body.model;
     const openai = this.flavor === "openai";
