@@ -1,6 +1,6 @@
 import type { ClientOptions, OpenAI } from "openai";
 import type {
-  ChatCompletionCreateParamsBase,
+  ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
   ChatCompletionMessageToolCall,
 } from "openai/resources/chat/completions";
@@ -87,10 +87,7 @@ export class OpenAIProvider implements Provider {
   async complete(request: ChatRequest, { signal }: { signal: AbortSignal }): Promise<ChatResponse> {
     const client = await this.client();
     try {
-      const completion = await client.chat.completions.create(
-        { ...this.body(request), stream: false },
-        { signal },
-      );
+      const completion = await client.chat.completions.create(this.body(request), { signal });
       const message = completion.choices[0]?.message;
       const toolCalls = (message?.tool_calls ?? []).flatMap(toolCallOf);
       return {
@@ -162,8 +159,8 @@ export class OpenAIProvider implements Provider {
     return this.#client;
   }
 
-  private body(request: ChatRequest): ChatCompletionCreateParamsBase {
-    const body: ChatCompletionCreateParamsBase = {
+  private body(request: ChatRequest): ChatCompletionCreateParamsNonStreaming {
+    const body: ChatCompletionCreateParamsNonStreaming = {
       model: request.model,
       messages: request.messages.map(toOpenAIMessage),
     };
