@@ -8,7 +8,7 @@ import {
   fillConversation,
   type MessageTemplate,
 } from "./messages.js";
-import type { Completion } from "./model.js";
+import type { Completion, Model } from "./model.js";
 import { checkModel, checkSampling, checkString } from "./options.js";
 import { type ModelRef, resolveModel } from "./registry.js";
 import { jsonInstruction, parseStructured, responseSchemaFor } from "./structured.js";
@@ -125,7 +125,7 @@ export class LLMOperator<
  * which keeps the plain path as cheap as it was (one JSON body, no event parsing).
  */
 export function sendRequest(
-  model: import("./model.js").Model,
+  model: Model,
   request: ModelRequest,
   ctx: CallContext,
 ): Promise<Completion> {
