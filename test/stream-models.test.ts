@@ -126,3 +126,16 @@ test("LLMOperator messages: history and templates in order, system first, prompt
     await server.close();
   }
 });
+
+test("judges stream too: op.stream on a selector judge yields its reply's tokens", async () => {
+  const { SelectorJudgeOperator } = await import("../src/models/selector-judge.js");
+  const judge = new SelectorJudgeOperator({ model: "sim:fast", temperature: 0 });
+  const tokens: string[] = [];
+  let output: unknown;
+  for await (const event of judge.stream({ query: "2+2?", responses: ["4", "5"] })) {
+    if (event.type === "token") tokens.push(event.text);
+    if (event.type === "output") output = event.value;
+  }
+  assert.ok(tokens.length > 1, `${tokens.length} token events`);
+  assert.deepEqual(output, await judge({ query: "2+2?", responses: ["4", "5"] }));
+});

@@ -8,7 +8,7 @@ import {
   fillConversation,
   type MessageTemplate,
 } from "./messages.js";
-import type { Completion, Model } from "./model.js";
+import { sendRequest } from "./model.js";
 import { checkModel, checkSampling, checkString } from "./options.js";
 import { type ModelRef, resolveModel } from "./registry.js";
 import { jsonInstruction, parseStructured, responseSchemaFor } from "./structured.js";
@@ -117,17 +117,4 @@ export class LLMOperator<
       : (reply.text as T);
     return { [this.outputKey]: value } as { [Q in K]: T };
   }
-}
-
-/**
- * Sends one request for an operator call: streamed when an observer listens for tokens
- * (`op.stream()`), so that tokens reach it as they arrive, and as one request otherwise,
- * which keeps the plain path as cheap as it was (one JSON body, no event parsing).
- */
-export function sendRequest(
-  model: Model,
-  request: ModelRequest,
-  ctx: CallContext,
-): Promise<Completion> {
-  return ctx.observer?.token ? model.completeStreaming(request, ctx) : model.complete(request, ctx);
 }

@@ -376,3 +376,18 @@ export function estimateTokens(request: ModelRequest): number {
   }
   return Math.ceil(chars / CHARS_PER_TOKEN) + (request.maxTokens ?? 0);
 }
+
+/**
+ * Sends one request for an operator call: streamed when an observer listens for tokens
+ * (`op.stream()`), so that tokens reach it as they arrive, and as one request otherwise,
+ * which keeps the plain path as cheap as it was (one JSON body, no event parsing).
+ */
+export function sendRequest(
+  model: Model,
+  request: ModelRequest,
+  site: CallSite,
+): Promise<Completion> {
+  return site.observer?.token
+    ? model.completeStreaming(request, site)
+    : model.complete(request, site);
+}

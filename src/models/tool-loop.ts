@@ -4,14 +4,13 @@ import { OperatorError, OptionError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import type { Effects } from "../operator/effects.js";
 import { callOperator, Operator } from "../operator/operator.js";
-import { sendRequest } from "./llm.js";
 import {
   checkConversation,
   conversationKeys,
   fillConversation,
   type MessageTemplate,
 } from "./messages.js";
-import type { Completion } from "./model.js";
+import { type Completion, sendRequest } from "./model.js";
 import { checkModel, checkPositiveInteger, checkSampling } from "./options.js";
 import { type ModelRef, resolveModel } from "./registry.js";
 import type { TemplateInput } from "./template.js";
