@@ -87,12 +87,12 @@ export class SimulatedProvider implements Provider {
     const reply = planned.reply();
     const pieces = splitText(reply.text, STREAM_CHUNKS);
     const gap = planned.latencyMs / 2 / Math.max(1, pieces.length);
-    await abortableSleep(planned.latencyMs / 2, signal);
+    await pause(planned.latencyMs / 2, signal);
     for (const [i, text] of pieces.entries()) {
-      if (i > 0) await abortableSleep(gap, signal);
+      if (i > 0) await pause(gap, signal);
       yield { type: "text", text };
     }
-    if (pieces.length <= 1) await abortableSleep(planned.latencyMs / 2, signal);
+    if (pieces.length <= 1) await pause(planned.latencyMs / 2, signal);
     for (const call of reply.toolCalls ?? []) yield { type: "tool_call", call };
     yield { type: "usage", usage: reply.usage };
   }
@@ -168,6 +168,13 @@ function requestKey(request: ChatRequest): string {
 }
 
 const STREAM_CHUNKS = 4;
+
+/** A sleep that adds no timer turn when there is nothing to wait for (latency 0 in tests). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms > 0) return abortableSleep(ms, signal);
+  signal.throwIfAborted();
+  return Promise.resolve();
+}
 
 /** `text` in at most `n` pieces of about equal length (none for an empty text). */
 function splitText(text: string, n: number): string[] {
