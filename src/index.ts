@@ -57,7 +57,8 @@ export type { LLMInput, LLMOperatorOptions } from "./models/llm.js";
 export { LLMOperator } from "./models/llm.js";
 export type { LLMVerifierOptions, LLMVerifierOutput } from "./models/llm-verifier.js";
 export { LLMVerifierOperator } from "./models/llm-verifier.js";
-export type { Completion } from "./models/model.js";
+export type { ConversationTemplates, MessageTemplate } from "./models/messages.js";
+export type { CallSite, Completion } from "./models/model.js";
 export { Model } from "./models/model.js";
 export type { Price, PriceTable } from "./models/prices.js";
 export { priceFor, resetPrices, setPrices } from "./models/prices.js";
@@ -71,6 +72,17 @@ export type { ModelRef, ProviderOptions } from "./models/registry.js";
 export { defaultModelId, ModelRegistry, models } from "./models/registry.js";
 export type { SelectorJudgeOptions, SelectorJudgeOutput } from "./models/selector-judge.js";
 export { SelectorJudgeOperator } from "./models/selector-judge.js";
+export type { TemplateInput, TemplateKeys } from "./models/template.js";
+export type { ToolLoopOptions, ToolLoopOutput } from "./models/tool-loop.js";
+export { agent, ToolLoopOperator } from "./models/tool-loop.js";
+export type {
+  Tool,
+  ToolCallInput,
+  ToolCallOutput,
+  ToolContext,
+  ToolDefinition,
+} from "./models/tools.js";
+export { ToolOperator, tool } from "./models/tools.js";
 export type {
   ChatMessage,
   ChatRequest,
@@ -80,7 +92,10 @@ export type {
   RateLimits,
   ResponseSchema,
   RetryPolicy as ModelRetryPolicy,
+  StreamChunk,
   TokenUsage,
+  ToolCall,
+  ToolSchema,
 } from "./models/types.js";
 export type { UniformEnsembleOptions } from "./models/uniform-ensemble.js";
 export { UniformEnsemble } from "./models/uniform-ensemble.js";
@@ -121,6 +136,7 @@ export type {
 export type { AnyOperator } from "./operator/operator.js";
 export { callOperator, isOperator, Operator } from "./operator/operator.js";
 export type { Specification } from "./operator/specification.js";
+export type { StreamEvent } from "./operator/stream.js";
 export type { BranchOptions } from "./operators/branch.js";
 export { BranchOperator } from "./operators/branch.js";
 export type { ContainerOptions } from "./operators/container.js";
@@ -149,6 +165,14 @@ export {
 } from "./operators/retry.js";
 export type { SequenceOptions } from "./operators/sequence.js";
 export { SequenceOperator } from "./operators/sequence.js";
+export type {
+  AllInputs,
+  InputOf,
+  Merge,
+  OutputOf,
+  SequenceInput,
+  SequenceOutput,
+} from "./operators/typing.js";
 export type {
   CheckResult,
   Condition,

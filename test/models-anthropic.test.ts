@@ -15,16 +15,17 @@ async function withServer(
   script: FakeReply[],
   fn: (server: FakeServer, model: string) => Promise<void>,
   latencyMs = 0,
+  version?: string,
 ) {
   const server = await startFakeAnthropic(script, latencyMs);
   try {
-    await fn(server, `${registerAnthropic(server)}:claude-test`);
+    await fn(server, `${registerAnthropic(server, version ? { version } : {})}:claude-test`);
   } finally {
     await server.close();
   }
 }
 
-test("Anthropic: Messages API request shape, reply text and usage", async () => {
+test("Anthropic: Messages API request shape, reply text and usage (API version 2023-06-01)", async () => {
   await withServer(
     [{ text: "Bonjour", usage: { prompt: 12, completion: 3 } }],
     async (server, model) => {
@@ -39,7 +40,8 @@ test("Anthropic: Messages API request shape, reply text and usage", async () => 
       const [sent] = server.requests;
       assert.ok(sent);
       assert.equal(sent.url, "/v1/messages");
-      assert.equal(sent.headers["x-api-key"], "sk-ant-test-key");
+      // The SDK (1.x) sends the key as a bearer token.
+      assert.equal(sent.headers.authorization, "Bearer sk-ant-test-key");
       assert.equal(sent.headers["anthropic-version"], "2023-06-01");
       assert.deepEqual(sent.body, {
         model: "claude-test",
@@ -52,8 +54,22 @@ test("Anthropic: Messages API request shape, reply text and usage", async () => 
         records.map((r) => [r.promptTokens, r.completionTokens]),
         [[12, 3]],
       );
+      // The SDK's own retries are off: ours count attempts.
+      assert.equal(sent.headers["x-stainless-retry-count"], "0");
     },
+    0,
+    "2023-06-01",
   );
+});
+
+test("Anthropic: the SDK's API version by default, which takes no temperature", async () => {
+  await withServer([{ text: "hi" }], async (server, model) => {
+    const ask = new LLMOperator({ model, prompt: "Say hi", temperature: 0.2 });
+    assert.deepEqual(await ask({}), { response: "hi" });
+    const [sent] = server.requests;
+    assert.equal(sent?.headers["anthropic-version"], "2026-10-21");
+    assert.equal(sent?.body.temperature, undefined);
+  });
 });
 
 test("Anthropic: structured output through the prompt instruction", async () => {

@@ -57,6 +57,8 @@ test("template: a missing key is a ValidationError naming every missing key, and
     model: `${provider}:gpt-test`,
     prompt: "{question} {context} {user.name}",
   });
+  // The prompt literal types the input, so TypeScript already rejects this call.
+  // @ts-expect-error context is missing
   await assert.rejects(ask({ question: "hi", user: {} }), (err: unknown) => {
     assert.ok(err instanceof ValidationError);
     assert.equal(err.code, "missing_template_key");

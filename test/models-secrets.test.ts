@@ -92,7 +92,7 @@ test("Anthropic: the same holds for its error bodies and the provider object", a
         caught = err;
       });
     });
-    assert.equal(server.requests[0]?.headers["x-api-key"], ANTHROPIC_KEY);
+    assert.equal(server.requests[0]?.headers.authorization, `Bearer ${ANTHROPIC_KEY}`);
     assert.match(String(caught), /invalid x-api-key \[redacted\]/);
     assert.doesNotMatch(everything(caught), /SECRET/);
     assert.doesNotMatch(output, /SECRET/);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 import { Budget } from "../src/core/budget.js";
 import {
+  type AnyOperator,
   type CallContext,
   EnsembleOperator,
   getJitStats,
@@ -237,7 +238,11 @@ test("fuzz: a failing fused map beside an earlier failing step reports the earli
       throw new TypeError("step 1 failed");
     },
   });
-  const seq = new SequenceOperator({ name: "pipeline", operators: [early, late] });
+  // Untyped on purpose: the input lacks the `b` that `late` reads, which typed steps would reject.
+  const seq = new SequenceOperator<readonly AnyOperator[]>({
+    name: "pipeline",
+    operators: [early, late],
+  });
   assert.equal(((await rejectionOf(seq({ c: 1 }))) as Error).message, "step 0 failed");
   for (const mode of ["structural", "enhanced", "auto", "trace"] as const) {
     const err = await rejectionOf(jit(seq, { mode })({ c: 1 }));

@@ -9,7 +9,11 @@ import { formatKeyPath } from "./paths.js";
 export { formatKeyPath, formatPath } from "./paths.js";
 
 /** Codes of `OperatorError`, `ProviderError` included. */
-export type OperatorErrorCode = "node_failed" | "provider_error";
+export type OperatorErrorCode =
+  | "node_failed"
+  | "provider_error"
+  | "tool_failed"
+  | "max_steps_exceeded";
 
 /** Codes of `ValidationError`, `ModelOutputError` included. */
 export type ValidationErrorCode =

@@ -31,6 +31,8 @@ export class ProviderError extends OperatorError {
   /** Requests sent, the first included. */
   readonly attempts: number;
   readonly retryAfterMs: number | undefined;
+  /** The text streamed before a stream broke off; undefined when nothing had been streamed. */
+  readonly partialText: string | undefined;
   constructor(fields: {
     path: string;
     model: string;
@@ -39,6 +41,7 @@ export class ProviderError extends OperatorError {
     retryAfterMs?: number;
     detail: string;
     cause?: unknown;
+    partialText?: string;
   }) {
     const tries = fields.attempts === 1 ? "1 attempt" : `${fields.attempts} attempts`;
     const status = fields.status === undefined ? "failed" : `answered ${fields.status}`;
@@ -53,6 +56,7 @@ export class ProviderError extends OperatorError {
     this.status = fields.status;
     this.attempts = fields.attempts;
     this.retryAfterMs = fields.retryAfterMs;
+    this.partialText = fields.partialText;
   }
 }
 

@@ -2,6 +2,7 @@ import { ValidationError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import { ModelOutputError } from "./errors.js";
 import { parseLabelledLines } from "./labelled-lines.js";
+import { sendRequest } from "./model.js";
 import { type ModelRef, resolveModel } from "./registry.js";
 
 /** Options every judge-like operator shares. */
@@ -20,7 +21,8 @@ export async function askModel(
   prompt: string,
   ctx: CallContext,
 ): Promise<string> {
-  const reply = await resolveModel(options.model).complete(
+  const reply = await sendRequest(
+    resolveModel(options.model),
     {
       messages: [{ role: "user", content: prompt }],
       temperature: options.temperature,

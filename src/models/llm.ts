@@ -2,22 +2,38 @@ import { z } from "zod";
 import type { CallContext } from "../operator/context.js";
 import type { Effects } from "../operator/effects.js";
 import { Operator } from "../operator/operator.js";
+import {
+  checkConversation,
+  conversationKeys,
+  fillConversation,
+  type MessageTemplate,
+} from "./messages.js";
+import { sendRequest } from "./model.js";
 import { checkModel, checkSampling, checkString } from "./options.js";
 import { type ModelRef, resolveModel } from "./registry.js";
 import { jsonInstruction, parseStructured, responseSchemaFor } from "./structured.js";
-import { fillTemplate, templateKeys } from "./template.js";
-import type { ChatMessage, ResponseSchema } from "./types.js";
+import type { TemplateInput } from "./template.js";
+import type { ModelRequest, ResponseSchema } from "./types.js";
 
 /** What LLM operators take: an object whose keys fill the prompt's `{placeholders}`. */
 export type LLMInput = Record<string, unknown>;
 
-export interface LLMOperatorOptions<T, K extends string> {
+/**
+ * `P` collects the template literals (prompt, system, message contents), so that the input
+ * type names the keys they read: a missing key is a type error where TypeScript can see it.
+ */
+export interface LLMOperatorOptions<T, K extends string, P extends string = string> {
   /** A model id (`"openai:gpt-4o-mini"`, `"sim:fast"`) looked up in `models` at call time, or a Model. */
   model: ModelRef;
-  /** The user message, with `{key}` placeholders filled from the input (`{{` for a literal brace). */
-  prompt: string;
-  /** An optional system message (a template too). */
-  system?: string;
+  /**
+   * The user message, with `{key}` placeholders filled from the input (`{{` for a literal
+   * brace). Sent after `messages`; one of the two is required.
+   */
+  prompt?: P;
+  /** An optional system message (a template too), sent first. */
+  system?: P;
+  /** A multi-turn history (contents are templates), sent before `prompt`. */
+  messages?: readonly MessageTemplate<P>[];
   /** Omitted: the provider's default. 0 makes the simulated provider deterministic. */
   temperature?: number;
   maxTokens?: number;
@@ -43,30 +59,33 @@ export interface LLMOperatorOptions<T, K extends string> {
  *   outputKey: "rating", outputSchema: z.object({ score: z.number().int().min(1).max(5) }) });
  * await rate({ text: "great" }); // { rating: { score: 5 } }
  */
-export class LLMOperator<T = string, K extends string = "response"> extends Operator<
-  LLMInput,
-  { [P in K]: T }
-> {
+export class LLMOperator<
+  T = string,
+  K extends string = "response",
+  P extends string = string,
+> extends Operator<TemplateInput<P>, { [Q in K]: T }> {
   override readonly effects: Effects = "stochastic";
   readonly model: ModelRef;
-  readonly prompt: string;
+  readonly prompt: string | undefined;
   readonly system: string | undefined;
+  readonly messages: readonly MessageTemplate[];
   readonly temperature: number | undefined;
   readonly maxTokens: number | undefined;
   readonly outputKey: K;
   readonly outputSchema: z.ZodType<T> | undefined;
   private readonly responseSchema: ResponseSchema | undefined;
 
-  constructor(options: LLMOperatorOptions<T, K>) {
+  constructor(options: LLMOperatorOptions<T, K, P>) {
     super();
     checkModel("LLMOperator", options.model);
-    checkString("LLMOperator", "prompt", options.prompt, true);
+    checkConversation("LLMOperator", options);
     checkString("LLMOperator", "outputKey", options.outputKey, false);
     checkSampling("LLMOperator", options);
     this.name = options.name ?? "llm";
     this.model = options.model;
     this.prompt = options.prompt;
     this.system = options.system;
+    this.messages = options.messages ? [...options.messages] : [];
     this.temperature = options.temperature;
     this.maxTokens = options.maxTokens;
     this.outputKey = options.outputKey ?? ("response" as K);
@@ -76,7 +95,7 @@ export class LLMOperator<T = string, K extends string = "response"> extends Oper
       : undefined;
     // Declared keys let the JIT prove which steps are independent; values stay unchecked here
     // (a missing key gets the clearer missing_template_key error from the template).
-    const reads = [...templateKeys(this.prompt), ...templateKeys(this.system ?? "")];
+    const reads = conversationKeys(this);
     const topKeys = [...new Set(reads.map((key) => key.split(".")[0] ?? key))];
     this.specification = {
       input: z.object(Object.fromEntries(topKeys.map((key) => [key, z.unknown().optional()]))),
@@ -84,26 +103,18 @@ export class LLMOperator<T = string, K extends string = "response"> extends Oper
     };
   }
 
-  async forward(input: LLMInput, ctx: CallContext): Promise<{ [P in K]: T }> {
-    const messages: ChatMessage[] = [];
-    if (this.system !== undefined) {
-      messages.push({ role: "system", content: fillTemplate(this.system, input, ctx.path) });
-    }
-    let prompt = fillTemplate(this.prompt, input, ctx.path);
-    if (this.responseSchema) prompt += jsonInstruction(this.responseSchema);
-    messages.push({ role: "user", content: prompt });
-    const reply = await resolveModel(this.model).complete(
-      {
-        messages,
-        temperature: this.temperature,
-        maxTokens: this.maxTokens,
-        responseSchema: this.responseSchema,
-      },
-      ctx,
-    );
+  async forward(input: TemplateInput<P>, ctx: CallContext): Promise<{ [Q in K]: T }> {
+    const suffix = this.responseSchema ? jsonInstruction(this.responseSchema) : "";
+    const request: ModelRequest = {
+      messages: fillConversation(this, input, ctx.path, suffix),
+      temperature: this.temperature,
+      maxTokens: this.maxTokens,
+      responseSchema: this.responseSchema,
+    };
+    const reply = await sendRequest(resolveModel(this.model), request, ctx);
     const value = this.outputSchema
       ? parseStructured(reply.text, this.outputSchema, ctx.path)
       : (reply.text as T);
-    return { [this.outputKey]: value } as { [P in K]: T };
+    return { [this.outputKey]: value } as { [Q in K]: T };
   }
 }

@@ -1,11 +1,21 @@
 import { linkedController } from "../core/cancel.js";
 import type { WaitMeter } from "../operator/context.js";
+import type { CallInfo, CallObserver } from "../operator/observer.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { ProviderError, ProviderFailure } from "./errors.js";
-import { acquireAll, type RateLimiter } from "./limiter.js";
+import { acquireAll, type Lease, type RateLimiter } from "./limiter.js";
 import { costUsd } from "./prices.js";
 import { withRetries } from "./retry.js";
-import type { ChatResponse, ModelRequest, Provider, RetryPolicy } from "./types.js";
+import type {
+  ChatRequest,
+  ChatResponse,
+  ModelRequest,
+  Provider,
+  RetryPolicy,
+  StreamChunk,
+  TokenUsage,
+  ToolCall,
+} from "./types.js";
 import { recordUsage } from "./usage.js";
 
 /** Where a model call comes from; an operator's `CallContext` is one. */
@@ -16,6 +26,10 @@ export interface CallSite {
   readonly operator?: AnyOperator | undefined;
   /** Told about time spent waiting for provider limits (the JIT's per-node queue time). */
   readonly meter?: WaitMeter | undefined;
+  /** Told about each request's usage and each streamed delta (the call context's observer). */
+  readonly observer?: CallObserver | undefined;
+  /** The operator call the request belongs to, as the observer knows it. */
+  readonly call?: CallInfo | undefined;
 }
 
 /** A reply plus what it took to get it. */
@@ -110,16 +124,170 @@ export class Model {
     }
   }
 
-  private finalError(err: unknown, attempts: number, path: string): ProviderError {
+  /**
+   * Streams one request: text deltas as they arrive (each also told to `site.observer.token`),
+   * complete tool calls, and the usage last. Limits and retries apply as in `complete`: a
+   * failure before the first chunk is retried like a failed request; a failure after it is
+   * not (the text is already out) and rejects with a `ProviderError` carrying `partialText`.
+   * Usage is recorded once, when the stream ends, however it ends. Ending the iteration
+   * early (`break`) or aborting `site.signal` closes the connection. A provider without
+   * `stream` is called through `complete` and its reply comes as one chunk.
+   */
+  stream(request: ModelRequest, site: CallSite = {}): AsyncIterable<StreamChunk> {
+    return this.streamInto(request, site, newAccumulator());
+  }
+
+  /**
+   * `complete` over a stream: the same reply, but every delta reaches `site.observer.token`
+   * as it arrives. LLM operators use it when someone listens for tokens.
+   */
+  async completeStreaming(request: ModelRequest, site: CallSite = {}): Promise<Completion> {
+    const acc = newAccumulator();
+    for await (const _ of this.streamInto(request, site, acc)) {
+      // The accumulator collects what the chunks carry.
+    }
+    return {
+      text: acc.text,
+      usage: acc.usage ?? { promptTokens: 0, completionTokens: 0 },
+      ...(acc.toolCalls.length > 0 ? { toolCalls: acc.toolCalls } : {}),
+      attempts: acc.attempts,
+      queueMs: acc.queueMs,
+    };
+  }
+
+  private async *streamInto(
+    request: ModelRequest,
+    site: CallSite,
+    acc: Accumulator,
+  ): AsyncGenerator<StreamChunk> {
+    const signal = site.signal ?? NEVER_ABORTED;
+    const startedAt = performance.now();
+    const estimate = estimateTokens(request);
+    let open: OpenStream | undefined;
+    let outcome: "ok" | "failed" | undefined;
+    try {
+      try {
+        open = await withRetries(
+          async (n) => {
+            acc.attempts = n;
+            const lease = await acquireAll(this.limiters, estimate, signal);
+            acc.queueMs += lease.waitedMs;
+            if (lease.waitedMs > 0) site.meter?.waited(lease.waitedMs);
+            const { controller, dispose } = linkedController(signal);
+            const chunks = openProviderStream(
+              this.provider,
+              { ...request, model: this.name },
+              controller.signal,
+            );
+            const iterator = chunks[Symbol.asyncIterator]();
+            try {
+              // The first chunk decides whether the attempt failed (and may be retried).
+              const first = await iterator.next();
+              return { lease, iterator, first, controller, dispose };
+            } catch (err) {
+              lease.release(0);
+              dispose();
+              throw err;
+            }
+          },
+          this.retry,
+          signal,
+        );
+      } catch (err) {
+        outcome = "failed";
+        if (signal.aborted) throw signal.reason;
+        throw this.finalError(err, acc.attempts, site.path ?? "");
+      }
+      let step = open.first;
+      while (!step.done) {
+        const chunk = step.value;
+        if (chunk.type === "text") {
+          if (chunk.text !== "") {
+            acc.text += chunk.text;
+            site.observer?.token?.(site.call, chunk.text);
+            yield chunk;
+          }
+        } else if (chunk.type === "tool_call") {
+          acc.toolCalls.push(chunk.call);
+          yield chunk;
+        } else {
+          acc.usage = chunk.usage;
+        }
+        try {
+          step = await open.iterator.next();
+        } catch (err) {
+          outcome = "failed";
+          if (signal.aborted) throw signal.reason;
+          throw this.finalError(err, acc.attempts, site.path ?? "", acc.text);
+        }
+      }
+      if (signal.aborted) {
+        outcome = "failed";
+        throw signal.reason;
+      }
+      outcome = "ok";
+      // Reported before the usage chunk goes out, so a consumer that stops there still counts it.
+      this.finish(open, acc, site, true, startedAt);
+      open = undefined;
+      if (acc.usage) yield { type: "usage", usage: acc.usage };
+    } finally {
+      if (open) {
+        // Failed mid-stream, or the consumer stopped early: close the connection.
+        open.controller.abort();
+        await open.iterator.return?.().catch(() => undefined);
+        this.finish(open, acc, site, outcome === "ok", startedAt);
+      } else if (outcome === "failed") {
+        this.report(site, {
+          ok: false,
+          attempts: acc.attempts,
+          queueMs: acc.queueMs,
+          startedAt,
+        });
+      }
+    }
+  }
+
+  /** Frees the limits (with the real token count when it is known) and records usage once. */
+  private finish(
+    open: OpenStream,
+    acc: Accumulator,
+    site: CallSite,
+    ok: boolean,
+    startedAt: number,
+  ): void {
+    const u = acc.usage;
+    // Without a usage report the estimate stays in the token window: the tokens were spent.
+    open.lease.release(u ? u.promptTokens + u.completionTokens : undefined);
+    open.dispose();
+    this.report(site, {
+      ok,
+      usage: u,
+      attempts: acc.attempts,
+      queueMs: acc.queueMs,
+      startedAt,
+    });
+  }
+
+  private finalError(
+    err: unknown,
+    attempts: number,
+    path: string,
+    partialText?: string,
+  ): ProviderError {
     const failure = err instanceof ProviderFailure ? err : undefined;
+    const message = err instanceof Error ? err.message : String(err);
     return new ProviderError({
       path,
       model: this.id,
       attempts,
       status: failure?.status,
       retryAfterMs: failure?.retryAfterMs,
-      detail: err instanceof Error ? err.message : String(err),
+      detail:
+        partialText === undefined
+          ? message
+          : `stream broke off after ${partialText.length} characters: ${message}`,
       cause: err,
+      partialText,
     });
   }
 
@@ -136,6 +304,15 @@ export class Model {
     const promptTokens = call.usage?.promptTokens ?? 0;
     const completionTokens = call.usage?.completionTokens ?? 0;
     const cost = costUsd(this.id, promptTokens, completionTokens);
+    site.observer?.usage?.(site.call, {
+      model: this.id,
+      path: site.path ?? "",
+      ok: call.ok,
+      promptTokens,
+      completionTokens,
+      costUsd: cost ?? 0,
+      simulated: this.provider.simulated,
+    });
     recordUsage({
       model: this.id,
       simulated: this.provider.simulated,
@@ -153,12 +330,65 @@ export class Model {
   }
 }
 
+interface Accumulator {
+  attempts: number;
+  queueMs: number;
+  text: string;
+  toolCalls: ToolCall[];
+  usage: TokenUsage | undefined;
+}
+
+function newAccumulator(): Accumulator {
+  return { attempts: 0, queueMs: 0, text: "", toolCalls: [], usage: undefined };
+}
+
+interface OpenStream {
+  readonly lease: Lease;
+  readonly iterator: AsyncIterator<StreamChunk>;
+  readonly first: IteratorResult<StreamChunk>;
+  readonly controller: AbortController;
+  readonly dispose: () => void;
+}
+
+/** The provider's stream, or its `complete` reply as one stream. */
+function openProviderStream(
+  provider: Provider,
+  request: ChatRequest,
+  signal: AbortSignal,
+): AsyncIterable<StreamChunk> {
+  if (provider.stream) return provider.stream(request, { signal });
+  return (async function* () {
+    const reply = await provider.complete(request, { signal });
+    if (reply.text !== "") yield { type: "text", text: reply.text };
+    for (const call of reply.toolCalls ?? []) yield { type: "tool_call", call };
+    yield { type: "usage", usage: reply.usage };
+  })();
+}
+
 /**
  * What a request may cost before its reply says: prompt characters / 4 plus `maxTokens`,
  * the way providers count a request against a tokens-per-minute limit.
  */
 export function estimateTokens(request: ModelRequest): number {
   let chars = 0;
-  for (const m of request.messages) chars += m.content.length;
+  for (const m of request.messages) {
+    chars += m.content.length;
+    if (m.role === "assistant") for (const c of m.toolCalls ?? []) chars += c.arguments.length;
+  }
   return Math.ceil(chars / CHARS_PER_TOKEN) + (request.maxTokens ?? 0);
+}
+
+/**
+ * Sends one request for an operator call: streamed when an observer listens for tokens
+ * (`op.stream()`), so that tokens reach it as they arrive, and as one request otherwise,
+ * which keeps the plain path as cheap as it was (one JSON body, no event parsing).
+ */
+export function sendRequest(
+  model: Model,
+  request: ModelRequest,
+  site: CallSite,
+): Promise<Completion> {
+  return site.observer?.token
+    ? model.completeStreaming(request, site)
+    : model.complete(request, site);
 }

@@ -61,3 +61,32 @@ function render(value: unknown): string {
   }
   return JSON.stringify(value) ?? String(value);
 }
+
+/** Characters that cannot be in a placeholder: a brace pair holding one is left as written. */
+type NotInKey = " " | '"' | "'" | ":" | "," | "{" | "\n" | "\t" | "(" | ")" | "[" | "]" | "=" | "<";
+
+/** The top-level key a placeholder body reads (`a` for `{a.b}`), or never if it is none. */
+type PlaceholderKey<B extends string> = B extends ""
+  ? never
+  : B extends `${string}${NotInKey}${string}`
+    ? never
+    : B extends `${infer Top}.${string}`
+      ? Top
+      : B;
+
+/**
+ * The top-level input keys a template literal reads, as a union of string literals:
+ * `TemplateKeys<"Q: {question} ({meta.lang})">` is `"question" | "meta"`. `{{` escapes and
+ * braces around non-keys (a JSON example) read nothing, as at run time.
+ */
+export type TemplateKeys<S extends string> = S extends `${string}{${infer Body}}${infer Rest}`
+  ? PlaceholderKey<Body> | TemplateKeys<Rest>
+  : never;
+
+/**
+ * The input a template needs: an object with every key it reads (and any others). For a
+ * template only known as `string`, any object.
+ */
+export type TemplateInput<S extends string> = string extends S
+  ? Record<string, unknown>
+  : { readonly [K in TemplateKeys<S>]: unknown } & Record<string, unknown>;

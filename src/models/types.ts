@@ -4,10 +4,42 @@
  * `Model` (model.ts), so every provider gets them the same way.
  */
 
-/** One message of a chat conversation. */
-export interface ChatMessage {
-  readonly role: "system" | "user" | "assistant";
-  readonly content: string;
+/** A tool the model asked to run, with its arguments as the JSON text the model wrote. */
+export interface ToolCall {
+  /** The provider's id for the call; the tool's result is sent back under it. */
+  readonly id: string;
+  readonly name: string;
+  /** JSON text, as generated (it may not parse, or not match the tool's parameters). */
+  readonly arguments: string;
+}
+
+/**
+ * One message of a chat conversation. An assistant message may carry the tool calls it made;
+ * each call's result comes back as one `tool` message naming the call's id.
+ */
+export type ChatMessage =
+  | { readonly role: "system" | "user"; readonly content: string }
+  | {
+      readonly role: "assistant";
+      readonly content: string;
+      readonly toolCalls?: readonly ToolCall[];
+    }
+  | {
+      readonly role: "tool";
+      readonly content: string;
+      readonly toolCallId: string;
+      /** The tool's name (Anthropic does not need it; some OpenAI-compatible servers do). */
+      readonly name?: string;
+      /** The tool failed and `content` is its error text. */
+      readonly isError?: boolean;
+    };
+
+/** A tool as a provider sees it: a name, what it does, and its parameters as a JSON schema. */
+export interface ToolSchema {
+  /** Letters, digits, `_` and `-`, at most 64 characters (both providers' rule). */
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: Record<string, unknown>;
 }
 
 /** A JSON schema the reply must follow (built from a zod schema by the LLM operators). */
@@ -24,6 +56,8 @@ export interface ModelRequest {
   readonly temperature?: number;
   readonly maxTokens?: number;
   readonly responseSchema?: ResponseSchema;
+  /** Tools the model may call; the reply then may carry `toolCalls` instead of (or beside) text. */
+  readonly tools?: readonly ToolSchema[];
 }
 
 /** One request as a provider receives it: the model request plus the provider's model name. */
@@ -42,7 +76,18 @@ export interface TokenUsage {
 export interface ChatResponse {
   readonly text: string;
   readonly usage: TokenUsage;
+  /** Tools the model asked to run, in the order it listed them. */
+  readonly toolCalls?: readonly ToolCall[];
 }
+
+/**
+ * One piece of a streamed reply: text deltas as they arrive, each tool call once it is
+ * complete, and the token counts last (a provider that reports none sends no usage chunk).
+ */
+export type StreamChunk =
+  | { readonly type: "text"; readonly text: string }
+  | { readonly type: "tool_call"; readonly call: ToolCall }
+  | { readonly type: "usage"; readonly usage: TokenUsage };
 
 /**
  * A model backend. Implementations report a failed attempt by throwing a `ProviderFailure`
@@ -55,6 +100,11 @@ export interface Provider {
   /** True for the simulated provider, so that printed results can say so. */
   readonly simulated: boolean;
   complete(request: ChatRequest, options: { signal: AbortSignal }): Promise<ChatResponse>;
+  /**
+   * Streams one reply. A failure before the first chunk is thrown like `complete`'s (and may
+   * be retried); aborting `signal`, or ending the iteration early, closes the connection.
+   */
+  stream?(request: ChatRequest, options: { signal: AbortSignal }): AsyncIterable<StreamChunk>;
 }
 
 /**

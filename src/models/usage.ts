@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { currentContext } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 
 /** One model call, as the ledger records it (successful or not). */
@@ -222,17 +221,6 @@ export function collectUsage<T>(records: UsageRecord[], fn: () => T): T {
 export function recordUsage(record: UsageRecord): void {
   for (const scope of scopes.getStore() ?? []) scope.push(record);
   usage.record(record);
-  // Observers of the calling operator's context (the JIT's stats, spans, timelines).
-  const ctx = currentContext();
-  ctx?.observer?.usage?.(ctx.call, {
-    model: record.model,
-    path: record.path,
-    ok: record.ok,
-    promptTokens: record.promptTokens,
-    completionTokens: record.completionTokens,
-    costUsd: record.costUsd,
-    simulated: record.simulated,
-  });
 }
 
 /**

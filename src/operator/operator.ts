@@ -12,6 +12,7 @@ import {
 import type { Effects } from "./effects.js";
 import { type CallInfo, newCallId } from "./observer.js";
 import { checkSchema, type Specification } from "./specification.js";
+import { type StreamEvent, streamCall } from "./stream.js";
 
 /** Any operator, whatever its input and output types (used for children and collections). */
 export type AnyOperator = Operator<never, unknown>;
@@ -110,6 +111,14 @@ export abstract class Operator<I, O> {
       if (answer) return answer as Promise<O>;
     }
     return this.execute(input, path, parent, options);
+  }
+
+  /**
+   * Calls the operator and yields its model tokens and usage as they happen, then
+   * `{ type: "output", value }`; see stream.ts. Breaking out of the loop aborts the call.
+   */
+  stream(input: I, options?: CallOptions): AsyncIterable<StreamEvent<O>> {
+    return streamCall((signal) => this.invoke(input, { ...options, signal }), options?.signal);
   }
 
   /** Runs one call once interception is settled; the JIT's wrapper overrides it. */

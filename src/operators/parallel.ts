@@ -2,13 +2,14 @@ import { allOrAbort } from "../core/cancel.js";
 import { childPath, indexed } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
-import { mergeObjects, type PlainObject, requireRecord } from "../operator/objects.js";
+import { mergeObjects, requireRecord } from "../operator/objects.js";
 import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
+import type { AllInputs, SequenceOutput } from "./typing.js";
 import { operatorList } from "./validate.js";
 
-export interface ParallelOptions {
+export interface ParallelOptions<Ops extends readonly AnyOperator[] = readonly AnyOperator[]> {
   /** Run concurrently on the same input; outputs merge in this order. */
-  operators: readonly AnyOperator[];
+  operators: Ops;
   /** @default "parallel" */
   name?: string;
 }
@@ -21,22 +22,27 @@ export interface ParallelOptions {
  * @example
  * const both = new ParallelOperator({ operators: [summarize, classify] });
  * await both({ text }); // { text, summary, label }
+ *
+ * Typed children type it: the input is every child's input at once, the output the input
+ * merged with each child's output in list order.
  */
 export class ParallelOperator<
-  I extends object = PlainObject,
-  O extends object = PlainObject,
-> extends Operator<I, O> {
-  readonly operators: readonly AnyOperator[];
+  const Ops extends readonly AnyOperator[] = readonly AnyOperator[],
+> extends Operator<AllInputs<Ops>, SequenceOutput<AllInputs<Ops>, Ops>> {
+  readonly operators: Ops;
   override readonly effects: Effects;
 
-  constructor(options: ParallelOptions) {
+  constructor(options: ParallelOptions<Ops>) {
     super();
     this.name = options.name ?? "parallel";
-    this.operators = operatorList(options.operators, "ParallelOperator", this.name);
+    this.operators = operatorList(options.operators, "ParallelOperator", this.name) as Ops;
     this.effects = combineEffects(this.operators.map((op) => op.effects));
   }
 
-  async forward(input: I, ctx: CallContext): Promise<O> {
+  async forward(
+    input: AllInputs<Ops>,
+    ctx: CallContext,
+  ): Promise<SequenceOutput<AllInputs<Ops>, Ops>> {
     const base = requireRecord(input, "not_an_object", ctx.path, "parallel input");
     const outputs = await allOrAbort(this.operators.length, ctx.signal, async (i, signal) => {
       const out = await callOperator(this.operators[i]!, base, { signal });
@@ -44,6 +50,6 @@ export class ParallelOperator<
       const step = childPath(ctx.path, indexed("operators", i));
       return requireRecord(out, "step_returned_non_object", step, "output");
     });
-    return mergeObjects([base, ...outputs]) as O;
+    return mergeObjects([base, ...outputs]) as SequenceOutput<AllInputs<Ops>, Ops>;
   }
 }

@@ -3,11 +3,12 @@ import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { type PlainObject, requireRecord } from "../operator/objects.js";
 import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
+import type { SequenceInput, SequenceOutput } from "./typing.js";
 import { operatorList } from "./validate.js";
 
-export interface SequenceOptions {
+export interface SequenceOptions<Ops extends readonly AnyOperator[] = readonly AnyOperator[]> {
   /** The steps, run in order; each gets the accumulated object. */
-  operators: readonly AnyOperator[];
+  operators: Ops;
   /** @default "sequence" */
   name?: string;
 }
@@ -23,23 +24,28 @@ export interface SequenceOptions {
  *   new MapOperator({ fn: (i: { value: number }) => ({ value: i.value + 1 }) }),
  * ]});
  * await pipeline({ value: 5 }); // { value: 11 }
+ *
+ * Typed steps type the sequence: its input is what the steps read that no earlier step
+ * wrote, its output the input merged with every step's output (later keys win).
  */
 export class SequenceOperator<
-  I extends object = PlainObject,
-  O extends object = PlainObject,
-> extends Operator<I, O> {
-  readonly operators: readonly AnyOperator[];
+  const Ops extends readonly AnyOperator[] = readonly AnyOperator[],
+> extends Operator<SequenceInput<Ops>, SequenceOutput<SequenceInput<Ops>, Ops>> {
+  readonly operators: Ops;
   override readonly effects: Effects;
 
-  constructor(options: SequenceOptions) {
+  constructor(options: SequenceOptions<Ops>) {
     super();
     this.name = options.name ?? "sequence";
-    this.operators = operatorList(options.operators, "SequenceOperator", this.name);
+    this.operators = operatorList(options.operators, "SequenceOperator", this.name) as Ops;
     this.effects = combineEffects(this.operators.map((op) => op.effects));
   }
 
-  async forward(input: I, ctx: CallContext): Promise<O> {
-    let acc = requireRecord(input, "not_an_object", ctx.path, "sequence input");
+  async forward(
+    input: SequenceInput<Ops>,
+    ctx: CallContext,
+  ): Promise<SequenceOutput<SequenceInput<Ops>, Ops>> {
+    let acc: PlainObject = requireRecord(input, "not_an_object", ctx.path, "sequence input");
     for (const [i, op] of this.operators.entries()) {
       const out = await callOperator(op, acc, { signal: ctx.signal });
       const step = childPath(ctx.path, indexed("operators", i));
@@ -47,6 +53,6 @@ export class SequenceOperator<
       // reach a prototype, and the caller's input is left as it was.
       acc = { ...acc, ...requireRecord(out, "step_returned_non_object", step, "step output") };
     }
-    return acc as O;
+    return acc as SequenceOutput<SequenceInput<Ops>, Ops>;
   }
 }

@@ -14,6 +14,7 @@ import {
   type JitOperator,
   jit,
   MapReduceOperator,
+  type Operator,
   SequenceOperator,
 } from "../../../src/index.js";
 import type { Contender } from "../workloads.js";
@@ -49,7 +50,7 @@ function sampleAndJudge(ctx: {
   samples: number;
   ask(q: string, k: number): Promise<string>;
   judge(q: string, answers: readonly string[]): Promise<string>;
-}): SequenceOperator<{ question: string }, { text: string }> {
+}): Operator<{ question: string }, { text: string }> {
   const members = range(ctx.samples).map(
     (k) => new SimCall<{ question: string }>(`sample${k}`, (i) => ctx.ask(i.question, k)),
   );
@@ -59,9 +60,9 @@ function sampleAndJudge(ctx: {
       i.responses.map((r) => r.text),
     ),
   );
-  return new SequenceOperator<{ question: string }, { text: string }>({
+  return new SequenceOperator({
     operators: [new EnsembleOperator({ operators: members }), judge as unknown as AnyOperator],
-  });
+  }) as unknown as Operator<{ question: string }, { text: string }>;
 }
 
 export const contender: Contender = {
@@ -74,9 +75,9 @@ export const contender: Contender = {
     const steps = range(ctx.steps).map(
       (k) => new SimCall<{ text: string }>(`step${k}`, (i) => ctx.step(k, i.text)),
     );
-    const chain = new SequenceOperator<{ text: string }, { text: string }>({
+    const chain = new SequenceOperator({
       operators: steps as unknown as AnyOperator[],
-    });
+    }) as unknown as Operator<{ text: string }, { text: string }>;
     const fast = jit(chain, { mode });
     return { run: async (input) => (await fast(input)).text, facts: () => jitFacts(fast) };
   },

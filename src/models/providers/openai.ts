@@ -1,8 +1,19 @@
 import type { ClientOptions, OpenAI } from "openai";
-import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionMessageToolCall,
+} from "openai/resources/chat/completions";
 import { ProviderFailure, redact, sanitizeCause } from "../errors.js";
 import { parseRetryAfter } from "../retry.js";
-import type { ChatRequest, ChatResponse, Provider } from "../types.js";
+import type {
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  Provider,
+  StreamChunk,
+  ToolCall,
+} from "../types.js";
 import { describeUrl } from "./url.js";
 
 export interface OpenAIProviderOptions {
@@ -74,9 +85,84 @@ export class OpenAIProvider implements Provider {
   }
 
   async complete(request: ChatRequest, { signal }: { signal: AbortSignal }): Promise<ChatResponse> {
+    const client = await this.client();
+    try {
+      const completion = await client.chat.completions.create(this.body(request), { signal });
+      const message = completion.choices[0]?.message;
+      const toolCalls = (message?.tool_calls ?? []).flatMap(toolCallOf);
+      return {
+        text: message?.content ?? "",
+        usage: {
+          promptTokens: completion.usage?.prompt_tokens ?? 0,
+          completionTokens: completion.usage?.completion_tokens ?? 0,
+        },
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      };
+    } catch (err) {
+      throw this.failure(await loadSdk(), err, signal);
+    }
+  }
+
+  /**
+   * `stream: true` with `stream_options.include_usage`, so the last chunk carries the token
+   * counts. Tool-call fragments are joined and each call is sent once the stream ends.
+   */
+  async *stream(
+    request: ChatRequest,
+    { signal }: { signal: AbortSignal },
+  ): AsyncGenerator<StreamChunk> {
+    const client = await this.client();
+    const lib = await loadSdk();
+    const calls: { id: string; name: string; arguments: string }[] = [];
+    let usage: StreamChunk | undefined;
+    try {
+      const stream = await client.chat.completions.create(
+        { ...this.body(request), stream: true, stream_options: { include_usage: true } },
+        { signal },
+      );
+      for await (const chunk of stream) {
+        if (chunk.usage) {
+          usage = {
+            type: "usage",
+            usage: {
+              promptTokens: chunk.usage.prompt_tokens ?? 0,
+              completionTokens: chunk.usage.completion_tokens ?? 0,
+            },
+          };
+        }
+        const delta = chunk.choices[0]?.delta;
+        if (!delta) continue;
+        if (delta.content) yield { type: "text", text: delta.content };
+        for (const part of delta.tool_calls ?? []) {
+          let call = calls[part.index];
+          if (!call) {
+            call = { id: "", name: "", arguments: "" };
+            calls[part.index] = call;
+          }
+          if (part.id) call.id = part.id;
+          if (part.function?.name) call.name += part.function.name;
+          if (part.function?.arguments) call.arguments += part.function.arguments;
+        }
+      }
+    } catch (err) {
+      throw this.failure(lib, err, signal);
+    }
+    // The SDK ends its stream quietly on abort; the provider contract is to reject.
+    signal.throwIfAborted();
+    for (const call of calls) if (call) yield { type: "tool_call", call };
+    if (usage) yield usage;
+  }
+
+  private async client(): Promise<OpenAI> {
+    const lib = await loadSdk();
+    this.#client ??= new lib.OpenAI(this.#clientOptions);
+    return this.#client;
+  }
+
+  private body(request: ChatRequest): ChatCompletionCreateParamsNonStreaming {
     const body: ChatCompletionCreateParamsNonStreaming = {
       model: request.model,
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: request.messages.map(toOpenAIMessage),
     };
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.maxTokens !== undefined) body[this.#maxTokensField] = request.maxTokens;
@@ -86,20 +172,13 @@ export class OpenAIProvider implements Provider {
         json_schema: { name: request.responseSchema.name, schema: request.responseSchema.schema },
       };
     }
-    const lib = await loadSdk();
-    this.#client ??= new lib.OpenAI(this.#clientOptions);
-    try {
-      const completion = await this.#client.chat.completions.create(body, { signal });
-      return {
-        text: completion.choices[0]?.message.content ?? "",
-        usage: {
-          promptTokens: completion.usage?.prompt_tokens ?? 0,
-          completionTokens: completion.usage?.completion_tokens ?? 0,
-        },
-      };
-    } catch (err) {
-      throw this.failure(lib, err, signal);
+    if (request.tools && request.tools.length > 0) {
+      body.tools = request.tools.map((t) => ({
+        type: "function",
+        function: { name: t.name, description: t.description, parameters: t.parameters },
+      }));
     }
+    return body;
   }
 
   /** Maps an SDK error to what retries understand, with the key removed from every message. */
@@ -111,7 +190,11 @@ export class OpenAIProvider implements Provider {
     const message = redact(err instanceof Error ? err.message : String(err), this.#secrets);
     // APIConnectionError (timeouts included) has no status: a network failure, retried.
     if (err instanceof APIConnectionError) return new ProviderFailure(message, { cause });
-    if (err instanceof APIError && err.status !== undefined) {
+    // An error event inside a stream: the server failed after answering 200.
+    if (err instanceof APIError && err.status === undefined) {
+      return new ProviderFailure(message, { cause });
+    }
+    if (err instanceof APIError) {
       const retryAfterMs = parseRetryAfter(err.headers);
       // The SDK starts its message with the status, which ProviderError already states.
       const detail = message.replace(/^\d{3} /, "");
@@ -120,4 +203,25 @@ export class OpenAIProvider implements Provider {
     // Anything else (a bad option, a bug) is not a transient failure: not retried.
     return cause;
   }
+}
+
+function toOpenAIMessage(m: ChatMessage): ChatCompletionMessageParam {
+  if (m.role === "tool") return { role: "tool", tool_call_id: m.toolCallId, content: m.content };
+  if (m.role === "assistant" && m.toolCalls && m.toolCalls.length > 0) {
+    return {
+      role: "assistant",
+      content: m.content === "" ? null : m.content,
+      tool_calls: m.toolCalls.map((c) => ({
+        id: c.id,
+        type: "function",
+        function: { name: c.name, arguments: c.arguments },
+      })),
+    };
+  }
+  return { role: m.role, content: m.content };
+}
+
+function toolCallOf(call: ChatCompletionMessageToolCall): ToolCall[] {
+  if (call.type !== "function") return [];
+  return [{ id: call.id, name: call.function.name, arguments: call.function.arguments }];
 }

@@ -1,4 +1,23 @@
-import type { ChatRequest } from "../types.js";
+import type { ChatRequest, ToolCall } from "../types.js";
+
+/**
+ * Tool calls for the simulated provider: when the request offers tools and the conversation
+ * has no tool results yet, it calls every tool once (in parallel, as real models do), with
+ * arguments made up to match each tool's parameter schema. Otherwise none.
+ */
+export function simulatedToolCalls(
+  request: ChatRequest,
+  sample: number,
+  random: () => number,
+): ToolCall[] {
+  const tools = request.tools ?? [];
+  if (tools.length === 0 || request.messages.some((m) => m.role === "tool")) return [];
+  return tools.map((tool, i) => ({
+    id: `call_sim_${sample}_${i}`,
+    name: tool.name,
+    arguments: JSON.stringify(valueForSchema(tool.parameters, random, sample) ?? {}),
+  }));
+}
 
 /**
  * Reply text for the simulated provider. The LLM operators state their reply format as lines
@@ -9,6 +28,11 @@ import type { ChatRequest } from "../types.js";
 export function simulatedReply(request: ChatRequest, sample: number, random: () => number): string {
   if (request.responseSchema) {
     return JSON.stringify(valueForSchema(request.responseSchema.schema, random, sample));
+  }
+  const results = request.messages.filter((m) => m.role === "tool");
+  if (results.length > 0) {
+    const shown = results.map((m) => m.content.replace(/\s+/g, " ").slice(0, 60)).join("; ");
+    return `Simulated answer #${sample} from ${results.length} tool results: ${shown}`;
   }
   const prompt = request.messages.map((m) => m.content).join("\n");
   const format = [...prompt.matchAll(FORMAT_LINE)];

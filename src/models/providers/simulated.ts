@@ -1,9 +1,9 @@
 import { abortableSleep } from "../../core/cancel.js";
 import { OptionError } from "../../core/errors.js";
 import { ProviderFailure } from "../errors.js";
-import type { ChatRequest, ChatResponse, Provider } from "../types.js";
+import type { ChatRequest, ChatResponse, Provider, StreamChunk } from "../types.js";
 import { hashString, logNormal, seededRandom } from "./seeded.js";
-import { simulatedReply } from "./simulated-replies.js";
+import { simulatedReply, simulatedToolCalls } from "./simulated-replies.js";
 
 /** A fixed latency in ms, or a log-normal one given by its median and spread. */
 export type Latency = number | { readonly medianMs: number; readonly sigma: number };
@@ -70,6 +70,38 @@ export class SimulatedProvider implements Provider {
   }
 
   async complete(request: ChatRequest, { signal }: { signal: AbortSignal }): Promise<ChatResponse> {
+    const planned = this.plan(request, signal);
+    await abortableSleep(planned.latencyMs, signal);
+    return planned.reply();
+  }
+
+  /**
+   * The same reply as `complete`, in up to four text chunks: the first after half the
+   * latency, the rest spread over the other half, so a streamed call takes no longer.
+   */
+  async *stream(
+    request: ChatRequest,
+    { signal }: { signal: AbortSignal },
+  ): AsyncGenerator<StreamChunk> {
+    const planned = this.plan(request, signal);
+    const reply = planned.reply();
+    const pieces = splitText(reply.text, STREAM_CHUNKS);
+    const gap = planned.latencyMs / 2 / Math.max(1, pieces.length);
+    await pause(planned.latencyMs / 2, signal);
+    for (const [i, text] of pieces.entries()) {
+      if (i > 0) await pause(gap, signal);
+      yield { type: "text", text };
+    }
+    if (pieces.length <= 1) await pause(planned.latencyMs / 2, signal);
+    for (const call of reply.toolCalls ?? []) yield { type: "tool_call", call };
+    yield { type: "usage", usage: reply.usage };
+  }
+
+  /** Everything random about one request, drawn in the order `complete` always drew it. */
+  private plan(
+    request: ChatRequest,
+    signal: AbortSignal,
+  ): { latencyMs: number; reply: () => ChatResponse } {
     signal.throwIfAborted();
     const call = this.requests++;
     const callRandom = seededRandom(hashString(`call:${call}`, this.seed));
@@ -78,19 +110,27 @@ export class SimulatedProvider implements Provider {
     const random = seededRandom(
       hashString(`${request.model}\n${sample}\n${requestKey(request)}`, this.seed),
     );
-    await abortableSleep(this.latencyMs(request.model, callRandom), signal);
-    const text = this.options.reply
-      ? this.options.reply(request, sample)
-      : simulatedReply(request, sample, random);
-    let promptChars = 0;
-    for (const m of request.messages) promptChars += m.content.length;
-    return {
-      text,
-      usage: {
-        promptTokens: Math.ceil(promptChars / CHARS_PER_TOKEN),
-        completionTokens: Math.max(1, Math.ceil(text.length / CHARS_PER_TOKEN)),
-      },
+    const latencyMs = this.latencyMs(request.model, callRandom);
+    const reply = (): ChatResponse => {
+      const toolCalls = simulatedToolCalls(request, sample, random);
+      const text =
+        toolCalls.length > 0
+          ? ""
+          : this.options.reply
+            ? this.options.reply(request, sample)
+            : simulatedReply(request, sample, random);
+      let promptChars = 0;
+      for (const m of request.messages) promptChars += m.content.length;
+      return {
+        text,
+        usage: {
+          promptTokens: Math.ceil(promptChars / CHARS_PER_TOKEN),
+          completionTokens: Math.max(1, Math.ceil(text.length / CHARS_PER_TOKEN)),
+        },
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      };
     };
+    return { latencyMs, reply };
   }
 
   private injectFault(random: () => number): void {
@@ -125,4 +165,22 @@ export class SimulatedProvider implements Provider {
 
 function requestKey(request: ChatRequest): string {
   return JSON.stringify([request.messages, request.maxTokens, request.responseSchema?.name]);
+}
+
+const STREAM_CHUNKS = 4;
+
+/** A sleep that adds no timer turn when there is nothing to wait for (latency 0 in tests). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms > 0) return abortableSleep(ms, signal);
+  signal.throwIfAborted();
+  return Promise.resolve();
+}
+
+/** `text` in at most `n` pieces of about equal length (none for an empty text). */
+function splitText(text: string, n: number): string[] {
+  if (text === "") return [];
+  const size = Math.ceil(text.length / n);
+  const pieces: string[] = [];
+  for (let at = 0; at < text.length; at += size) pieces.push(text.slice(at, at + size));
+  return pieces;
 }
