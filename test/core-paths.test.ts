@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { z } from "zod";
 import { formatKeyPath as fromErrors, formatPath as pathFromErrors } from "../src/core/errors.js";
-import { childPath, formatKeyPath, formatPath, indexed } from "../src/core/paths.js";
+import { childPath, formatKeyPath, formatPath, indexed, named } from "../src/core/paths.js";
 import { MapOperator } from "../src/operators/map.js";
 import { ParallelOperator } from "../src/operators/parallel.js";
 import { SequenceOperator } from "../src/operators/sequence.js";
@@ -42,4 +43,25 @@ test("built-in operators name a failing step through the same formatter", async 
     () => new SequenceOperator({ name: "s", operators: [good, {} as never] }),
     /at s\/operators\[1\]/,
   );
+});
+
+test("named: a node is shown as `name (path)`, or just its path when the name adds nothing", () => {
+  assert.equal(named("judge", "rag/operators[2]"), "judge (rag/operators[2])");
+  assert.equal(named("rag", "rag"), "rag");
+  assert.equal(named("judge", "rag/judge"), "rag/judge");
+  assert.equal(named(undefined, "rag/operators[2]"), "rag/operators[2]");
+  assert.equal(named("x", ""), "x");
+});
+
+test("named: an operator's errors name it beside its path", async () => {
+  const step = new MapOperator({
+    name: "judge",
+    fn: (i: { a: number }) => i,
+  });
+  step.specification = { input: z.object({ a: z.number() }) };
+  const rag = new SequenceOperator({ name: "rag", operators: [step] });
+  await assert.rejects(rag({ a: "no" } as never), {
+    message:
+      "[invalid_input] at judge (rag/operators[0]): a: Invalid input: expected number, received string",
+  });
 });

@@ -40,5 +40,9 @@ test("EMBER_DEBUG=2 adds a line per run with per-node timings", async () => {
   const runs = lines.filter((l) => l.startsWith("run qa"));
   assert.equal(runs.length, 2);
   assert.match(runs[1]!, /^run qa #2 · cache hit · \d+\.\d\d ms · structural/);
-  assert.match(runs[1]!, /\n {2}qa\/operators\[0\] {2}ran \d+\.\d\d ms {2}wait \d+\.\d\d ms/);
+  // Nodes are named as everywhere: `name (path)`.
+  assert.match(
+    runs[1]!,
+    /\n {2}\w+ \(qa\/operators\[0\]\) {2}ran \d+\.\d\d ms {2}wait \d+\.\d\d ms/,
+  );
 });

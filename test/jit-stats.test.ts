@@ -67,7 +67,7 @@ test("a known sequence of calls gives exact counters", async () => {
   assert.equal(g.cacheEntries, 2);
 });
 
-test("per-node stats count calls of the plan's nodes by operator path", async () => {
+test("per-node stats count calls of the plan's nodes, keyed `name (path)`", async () => {
   const seq = new SequenceOperator({
     name: "qa",
     operators: [
@@ -79,9 +79,9 @@ test("per-node stats count calls of the plan's nodes by operator path", async ()
   await fast({ q: "x" });
   await fast({ q: "y" });
   const nodes = getJitStats(fast).nodes;
-  assert.deepEqual(Object.keys(nodes).sort(), ["qa/operators[0]", "qa/operators[1]"]);
-  assert.equal(nodes["qa/operators[0]"]!.calls, 2);
-  assert.equal(nodes["qa/operators[1]"]!.calls, 2);
+  assert.deepEqual(Object.keys(nodes).sort(), ["map (qa/operators[0])", "map (qa/operators[1])"]);
+  assert.equal(nodes["map (qa/operators[0])"]!.calls, 2);
+  assert.equal(nodes["map (qa/operators[1])"]!.calls, 2);
 });
 
 test("two targets never share a plan; cacheEntries never exceeds the bound", async () => {

@@ -29,8 +29,8 @@ test("model usage appears per plan node in getJitStats and sums to the run's usa
   const fast = jit(seq, { mode: "structural" });
   const { usage } = await withUsage(() => fast({ question: "why?" }));
   const nodes = getJitStats(fast).nodes;
-  const a = nodes["qa/operators[0]"]!;
-  const b = nodes["qa/operators[1]"]!;
+  const a = nodes["llm (qa/operators[0])"]!;
+  const b = nodes["llm (qa/operators[1])"]!;
   assert.equal(a.calls, 1);
   assert.ok(a.promptTokens > 0 && a.completionTokens > 0);
   assert.equal(a.promptTokens + b.promptTokens, usage.promptTokens);

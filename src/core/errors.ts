@@ -4,7 +4,7 @@
  * none) and the original `cause`. Every message is built from those fields by
  * `formatMessage`, in one place: `[code] at path: subject: detail; expected one of …`.
  */
-import { formatKeyPath } from "./paths.js";
+import { formatKeyPath, named } from "./paths.js";
 
 export { formatKeyPath, formatPath } from "./paths.js";
 
@@ -51,6 +51,8 @@ export interface Issue {
 export interface MessageParts {
   /** The operator path: `at qa/vote/operators[1]`. */
   path?: string;
+  /** The operator's own name, printed before its path: `at judge (qa/operators[1])`. */
+  name?: string;
   /** What the detail is about, printed before it: `jit()`, `openai:m answered 500 after 4 attempts`. */
   subject?: string;
   /** What happened. Defaults to the issues, listed, then to the cause's message. */
@@ -79,13 +81,15 @@ export function formatMessage(code: string, parts: MessageParts = {}): string {
     const valid = parts.expected.map((v) => JSON.stringify(v)).join(" | ");
     body += `${body ? "; " : ""}expected one of ${valid}`;
   }
-  const where = parts.path ? ` at ${parts.path}` : "";
+  const where = parts.path ? ` at ${named(parts.name, parts.path)}` : "";
   if (body === "") return `[${code}]${where}`;
   return `[${code}]${where}${where ? ":" : ""} ${body}`;
 }
 
 interface ErrorFields {
   path?: string;
+  /** The failing operator's name, shown beside its path. */
+  name?: string;
   cause?: unknown;
   detail?: string;
   /** Printed before the detail (see `MessageParts.subject`). */

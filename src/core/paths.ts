@@ -30,3 +30,15 @@ export function formatKeyPath(keys: readonly (string | number | symbol)[]): stri
   }
   return out === "" ? "(root)" : out;
 }
+
+/**
+ * How a node is named wherever it is shown: `judge (rag/operators[2])` — the operator's own
+ * name first, then where it sits. Just the path when the name adds nothing (a root call, or
+ * a field named like its operator).
+ */
+export function named(name: string | undefined, path: string): string {
+  if (!name) return path;
+  if (path === "") return name;
+  const last = path.slice(path.lastIndexOf("/") + 1);
+  return last === name ? path : `${name} (${path})`;
+}

@@ -1,3 +1,4 @@
+import { named } from "../core/paths.js";
 import { InlineOperator } from "../engine/inline.js";
 import { type RunObserver, runGraph } from "../engine/ready-queue.js";
 import type { NodeInvoker } from "../engine/run-options.js";
@@ -68,12 +69,16 @@ export class GraphPlan implements Plan {
 
   private observerFor(env: RunEnv): RunObserver {
     const labels = this.labels;
+    const meta = this.meta;
     return {
       nodeFinished(id, ms, waitMs) {
         const label = labels.get(id);
         if (label === undefined) return;
-        env.stats.nodeRan(label, ms, waitMs);
-        env.debugNodes?.push(`  ${label}  ran ${ms.toFixed(2)} ms  wait ${waitMs.toFixed(2)} ms`);
+        const name = meta.get(id)?.label;
+        env.stats.nodeRan(label, ms, waitMs, name);
+        env.debugNodes?.push(
+          `  ${named(name, label)}  ran ${ms.toFixed(2)} ms  wait ${waitMs.toFixed(2)} ms`,
+        );
       },
     };
   }

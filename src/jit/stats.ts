@@ -1,3 +1,4 @@
+import { named } from "../core/paths.js";
 import type { RetraceReason } from "./lifecycle.js";
 /** Counters of one node of a plan, keyed in stats by the node's operator path. */
 export interface NodeStats {
@@ -63,6 +64,8 @@ export class StatsRecorder {
   executionTimeMs = 0;
   strategy = "none";
   readonly nodes = new Map<string, NodeStats>();
+  /** The operator name of each node path, for the keys `snapshot` shows. */
+  private readonly names = new Map<string, string>();
 
   constructor(private readonly global?: StatsRecorder) {}
 
@@ -115,8 +118,9 @@ export class StatsRecorder {
     this.global?.wastedCall(usage);
   }
 
-  nodeRan(path: string, ms: number, waitMs: number): void {
+  nodeRan(path: string, ms: number, waitMs: number, name?: string): void {
     const node = this.node(path);
+    if (name !== undefined) this.names.set(path, name);
     node.calls++;
     node.timeMs += ms;
     node.waitMs += waitMs;
@@ -147,7 +151,8 @@ export class StatsRecorder {
 
   snapshot(cacheEntries: number): JitStats {
     const nodes: Record<string, NodeStats> = {};
-    for (const [path, n] of this.nodes) nodes[path] = { ...n };
+    // Keyed as every node is shown: `judge (qa/operators[1])`.
+    for (const [path, n] of this.nodes) nodes[named(this.names.get(path), path)] = { ...n };
     return {
       compilations: this.compilations,
       cacheHits: this.cacheHits,

@@ -154,7 +154,8 @@ export class TracePlan implements Plan {
           callOperator(this.route(op), childInput, { signal: childSignal }),
         );
         const site = calls[k]!.path;
-        const record = () => env.stats.nodeRan(site, performance.now() - startedAt, 0);
+        const name = calls[k]!.operator.name;
+        const record = () => env.stats.nodeRan(site, performance.now() - startedAt, 0, name);
         running.then(record, record);
         return running;
       },
@@ -183,8 +184,8 @@ export class TracePlan implements Plan {
             callOperator(routed, call.input, { signal: call.signal }),
           );
     running.then(
-      () => env.stats.nodeRan(call.path, performance.now() - startedAt, 0),
-      () => env.stats.nodeRan(call.path, performance.now() - startedAt, 0),
+      () => env.stats.nodeRan(call.path, performance.now() - startedAt, 0, call.operator.name),
+      () => env.stats.nodeRan(call.path, performance.now() - startedAt, 0, call.operator.name),
     );
     return running;
   }

@@ -132,7 +132,7 @@ export abstract class Operator<I, O> {
     signal.throwIfAborted();
     const spec = this.specification;
     const checked = spec?.input
-      ? (checkSchema(spec.input, input, "invalid_input", path) as I)
+      ? (checkSchema(spec.input, input, "invalid_input", path, this.name) as I)
       : input;
     const budget: Budget = parent?.budget ?? getGlobalBudget();
     const leaf = this.isLeaf();
@@ -166,7 +166,7 @@ export abstract class Operator<I, O> {
         ? ((await executor.run(this as unknown as AnyOperator, checked, ctx)) as O)
         : await runInContext(ctx, () => this.forward(checked, ctx));
       const output = spec?.output
-        ? (checkSchema(spec.output, raw, "invalid_output", path) as O)
+        ? (checkSchema(spec.output, raw, "invalid_output", path, this.name) as O)
         : raw;
       if (call) observer!.callFinished?.(call, performance.now(), { ok: true, output });
       return output;

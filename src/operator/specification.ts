@@ -13,10 +13,16 @@ export function checkSchema<T>(
   value: unknown,
   code: "invalid_input" | "invalid_output",
   path: string,
+  name?: string,
 ): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new ValidationError(code, { path, issues: issuesOf(parsed.error), cause: parsed.error });
+  throw new ValidationError(code, {
+    path,
+    name,
+    issues: issuesOf(parsed.error),
+    cause: parsed.error,
+  });
 }
 
 /** Zod's issues in our shape: code, message, and the key path inside the value. */
