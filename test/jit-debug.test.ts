@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
-import { jit, MapOperator, resetJit, SequenceOperator } from "../src/index.js";
+import { jit, MapOperator, Operator, resetJit, SequenceOperator } from "../src/index.js";
 import { setDebug } from "../src/jit/debug.js";
 
 afterEach(() => {
@@ -45,4 +45,36 @@ test("EMBER_DEBUG=2 adds a line per run with per-node timings", async () => {
     runs[1]!,
     /\n {2}\w+ \(qa\/operators\[0\]\) {2}ran \d+\.\d\d ms {2}wait \d+\.\d\d ms/,
   );
+});
+
+test("EMBER_DEBUG: a trace prints its capture and recorded plan, and per-node lines at level 2", async () => {
+  const lines: string[] = [];
+  setDebug({ level: 2, sink: (l) => lines.push(l) });
+  try {
+    class Both extends Operator<{ q: string }, unknown> {
+      override readonly name = "both";
+      readonly left = new MapOperator({
+        name: "left",
+        fn: async (i: { q: string }) => ({ l: i.q }),
+      });
+      readonly right = new MapOperator({
+        name: "right",
+        fn: async (i: { q: string }) => ({ r: i.q }),
+      });
+      async forward(i: { q: string }) {
+        return { ...(await this.left(i)), ...(await this.right(i)) };
+      }
+    }
+    const fast = jit(new Both(), { mode: "trace" });
+    await fast({ q: "a" });
+    await fast({ q: "b" });
+    const text = lines.join("\n");
+    assert.match(text, /jit both: captured 2 calls \(2 early\) in \d+\.\d\d ms/);
+    assert.match(text, /plan trace for both · speculating\n {2}c0 = left\[pure\] {2}both\/left#0/);
+    const run2 = lines.find((l) => l.startsWith("run both #2"))!;
+    assert.match(run2, /\n {2}both\/left {2}ran \d+\.\d\d ms {2}early/);
+    assert.match(run2, /\n {2}both\/right {2}ran \d+\.\d\d ms {2}early/);
+  } finally {
+    setDebug({ level: 0 });
+  }
 });

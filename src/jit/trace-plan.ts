@@ -1,3 +1,4 @@
+import { named } from "../core/paths.js";
 import { Graph } from "../graph/graph.js";
 import {
   type CallContext,
@@ -7,6 +8,7 @@ import {
   withScope,
 } from "../operator/context.js";
 import { type AnyOperator, callOperator } from "../operator/operator.js";
+import { debugLevel, debugPrint } from "./debug.js";
 import { formatDerivation } from "./derive.js";
 import { Lifecycle } from "./lifecycle.js";
 import type { Plan } from "./plan.js";
@@ -126,6 +128,8 @@ export class TracePlan implements Plan {
       ms: bookkeepingMs + performance.now() - startedAt,
       strategy: this.passthrough ? "passthrough" : "trace",
     });
+    // The recorded plan itself, under the capture line.
+    if (debugLevel() >= 1) debugPrint(this.toString());
   }
 
   private async speculate(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
@@ -155,7 +159,7 @@ export class TracePlan implements Plan {
         );
         const site = calls[k]!.path;
         const name = calls[k]!.operator.name;
-        const record = () => env.stats.nodeRan(site, performance.now() - startedAt, 0, name);
+        const record = () => this.ran(env, site, name, startedAt, "early");
         running.then(record, record);
         return running;
       },
@@ -183,11 +187,16 @@ export class TracePlan implements Plan {
         : runInContext({ ...currentContext()!, interceptor: undefined }, () =>
             callOperator(routed, call.input, { signal: call.signal }),
           );
-    running.then(
-      () => env.stats.nodeRan(call.path, performance.now() - startedAt, 0, call.operator.name),
-      () => env.stats.nodeRan(call.path, performance.now() - startedAt, 0, call.operator.name),
-    );
+    const record = () => this.ran(env, call.path, call.operator.name, startedAt, "as called");
+    running.then(record, record);
     return running;
+  }
+
+  /** One node's time: in the stats, and a line at EMBER_DEBUG >= 2. */
+  private ran(env: RunEnv, path: string, name: string, startedAt: number, how: string): void {
+    const ms = performance.now() - startedAt;
+    env.stats.nodeRan(path, ms, 0, name);
+    env.debugNodes?.push(`  ${named(name, path)}  ran ${ms.toFixed(2)} ms  ${how}`);
   }
 
   private adapt(report: RunReport, env: RunEnv, calls: readonly TracedCall[]): void {
