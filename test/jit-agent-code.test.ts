@@ -579,3 +579,28 @@ test("context: forward's ctx.signal is the caller's under every mode", async () 
   for (const mode of MODES) await call(jit(new Sees(), { mode }), { q: "x" });
   assert.deepEqual(seen, [false, false, false, false]);
 });
+
+test("recursion: an operator with no child fields calling itself deeper than the budget finishes (eager and jitted)", async () => {
+  configure({ maxConcurrency: 2 });
+  const eager = new Factorial();
+  assert.deepEqual(await eager({ n: 6 }), { v: 720 });
+  for (const mode of MODES) {
+    const fast = jit(new Factorial(), { mode });
+    assert.deepEqual(await call(fast, { n: 6 }), { v: 720 }, mode);
+    assert.deepEqual(await call(fast, { n: 5 }), { v: 120 }, mode);
+  }
+});
+
+test("budget: a leaf that calls an operator gives its slot back first (peak counts leaves that wait)", async () => {
+  const probe = new Probe();
+  class Outer extends Operator<{ i: number }, { i: number }> {
+    override readonly effects = "pure";
+    // Not a field: the operator looks like a leaf until it calls one.
+    async forward(x: { i: number }) {
+      return new Leaf(probe)(x);
+    }
+  }
+  configure({ maxConcurrency: 1 });
+  assert.deepEqual(await new Outer()({ i: 3 }), { i: 3 });
+  assert.equal(probe.peakInFlight, 1);
+});

@@ -47,6 +47,11 @@ export interface CallContext {
    * call context rather than a store of its own; opaque below the JIT.
    */
   readonly plan: object | undefined;
+  /**
+   * Whether this (leaf) call still holds its budget slot. @internal The call's first child call
+   * clears it and gives the slot back: a leaf that calls operators is a composite after all.
+   */
+  readonly slot?: { held: boolean } | undefined;
   /** Runs leaf calls elsewhere (see LeafExecutor); undefined runs them in this process. */
   readonly executor?: LeafExecutor | undefined;
 }

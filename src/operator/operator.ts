@@ -136,6 +136,13 @@ export abstract class Operator<I, O> {
       : input;
     const budget: Budget = parent?.budget ?? getGlobalBudget();
     const leaf = this.isLeaf();
+    // A "leaf" that turns out to call operators (one calling itself, say) is a composite after
+    // all: it gives its slot back before its first call, or deep recursion would deadlock.
+    const held = parent?.slot;
+    if (held?.held) {
+      held.held = false;
+      parent!.budget.release();
+    }
     // A free slot is taken synchronously: no promise, no extra turn of the microtask queue.
     const wait = leaf ? budget.acquire(signal) : undefined;
     const waitedMs = wait ? await waitForSlot(wait, parent) : 0;
@@ -146,6 +153,8 @@ export abstract class Operator<I, O> {
       if (waitedMs > 0) observer!.waited?.(call, waitedMs);
       observer!.callStarted?.(call, performance.now());
     }
+    // Shared by reference with any scope copied from this context, so it is released once.
+    const slot = leaf ? { held: true } : undefined;
     try {
       const ctx: CallContext = {
         signal,
@@ -158,6 +167,7 @@ export abstract class Operator<I, O> {
         call,
         plan: parent?.plan,
         executor: parent?.executor,
+        slot,
       };
       const executor = leaf ? parent?.executor : undefined;
       // A leaf call another process may run (a BullMQ worker, say) goes there instead of
@@ -174,7 +184,7 @@ export abstract class Operator<I, O> {
       if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
       throw error;
     } finally {
-      if (leaf) budget.release();
+      if (slot?.held) budget.release();
     }
   }
 
