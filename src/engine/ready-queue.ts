@@ -4,13 +4,8 @@ import { AbortError, OperatorError, TimeoutError } from "../core/errors.js";
 import type { Graph } from "../graph/graph.js";
 import type { NodeResult } from "../graph/results.js";
 import { setGraphRunner } from "../graph/run-options.js";
-import {
-  type CallContext,
-  currentContext,
-  runInContext,
-  type WaitMeter,
-} from "../operator/context.js";
-import { callOperator } from "../operator/operator.js";
+import { type CallContext, currentContext, type WaitMeter } from "../operator/context.js";
+import { callOperatorFrom } from "../operator/operator.js";
 import { defaultScheduler } from "./configure.js";
 import {
   checkRunOptions,
@@ -381,9 +376,11 @@ class GraphRun {
       };
       scope = { ...scope, meter };
     }
+    // The call is made as a child of the run's scope, handed over rather than entered: one
+    // AsyncLocalStorage scope per call (the operator's own), not two.
     const invoke = this.invoke;
-    if (invoke) return runInContext(scope, () => invoke(node.id, node.operator, input, signal));
-    return runInContext(scope, () => callOperator(node.operator, input, { signal }));
+    if (invoke) return invoke(node.id, node.operator, input, signal, scope);
+    return callOperatorFrom(node.operator, scope, input, { signal });
   }
 
   private succeeded(index: number, output: unknown): void {

@@ -1,5 +1,6 @@
 import { GraphError, OptionError } from "../core/errors.js";
 import type { RunOptions } from "../graph/run-options.js";
+import type { CallContext } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { checkTimeoutMs } from "./timeout.js";
 import type { Wiring } from "./wiring.js";
@@ -36,6 +37,8 @@ export type NodeInvoker = (
   operator: AnyOperator,
   input: unknown,
   signal: AbortSignal,
+  /** The run's context, which the call is a child of (handed over, not entered). */
+  scope: CallContext,
 ) => Promise<unknown>;
 
 /** @internal Per-node timing for the JIT's stats and EMBER_DEBUG=2. */

@@ -3,7 +3,7 @@ import { InlineOperator } from "../engine/inline.js";
 import { type RunObserver, runGraph } from "../engine/ready-queue.js";
 import type { NodeInvoker } from "../engine/run-options.js";
 import type { Graph } from "../graph/graph.js";
-import { type AnyOperator, callOperator } from "../operator/operator.js";
+import { type AnyOperator, callOperatorFrom } from "../operator/operator.js";
 import { IN, type NodeMeta, type PlanBuilder, precedesInOrder } from "./builder.js";
 import type { Plan } from "./plan.js";
 import { callPlanned } from "./planned-call.js";
@@ -44,9 +44,11 @@ export class GraphPlan implements Plan {
     const order = builder.order;
     this.precedes = (a, b) => precedesInOrder(order.get(a) ?? [], order.get(b) ?? []);
     const calls = builder.calls;
-    this.invoke = (id, operator, input, signal) => {
+    this.invoke = (id, operator, input, signal, scope) => {
       const spec = calls.get(id);
-      return spec ? callPlanned(spec, input, signal) : callOperator(operator, input, { signal });
+      return spec
+        ? callPlanned(spec, input, signal, scope)
+        : callOperatorFrom(operator, scope, input, { signal });
     };
   }
 

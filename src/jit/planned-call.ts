@@ -1,6 +1,6 @@
-import { type CallContext, currentContext, runInContext } from "../operator/context.js";
+import type { CallContext } from "../operator/context.js";
 import { isRecord } from "../operator/objects.js";
-import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
+import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import { stepOutputError } from "./glue.js";
 import { currentRunEnv, type RunEnv } from "./run-env.js";
 
@@ -33,19 +33,18 @@ export async function callPlanned(
   spec: CallSpec,
   input: unknown,
   signal: AbortSignal,
+  scope: CallContext,
 ): Promise<unknown> {
-  const env = currentRunEnv();
+  const env = scope.plan as RunEnv;
   const key = spec.memoize ? env.memo.keyOf(spec.target, input, env.occurrences) : undefined;
   const hit = key === undefined ? undefined : env.memo.get(key);
   if (hit) return hit.value;
   const probe = spec.probe ? env.keyProbe : undefined;
-  const scope = currentContext()!;
   const { parent, parentRel } = spec.site;
   const from: CallContext = parent
     ? { ...scope, operator: parent, path: env.basePath + parentRel }
     : { ...scope, operator: env.callerOperator, path: env.callerPath };
-  const run = (value: unknown) =>
-    runInContext(from, () => callOperator(spec.target, value, { signal }));
+  const run = (value: unknown) => callOperatorFrom(spec.target, from, value, { signal });
   let output: unknown;
   if (probe) {
     try {

@@ -4,10 +4,9 @@ import {
   type CallContext,
   currentContext,
   type InterceptedCall,
-  runInContext,
   withScope,
 } from "../operator/context.js";
-import { type AnyOperator, callOperator } from "../operator/operator.js";
+import { type AnyOperator, callOperator, callOperatorFrom } from "../operator/operator.js";
 import { debugLevel, debugPrint } from "./debug.js";
 import { formatDerivation } from "./derive.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -154,9 +153,9 @@ export class TracePlan implements Plan {
       (k, op, childInput, childSignal, observer) => {
         const startedAt = performance.now();
         const from = observer ? { ...asChild, observer } : asChild;
-        const running = runInContext(from, () =>
-          callOperator(this.route(op), childInput, { signal: childSignal }),
-        );
+        const running = callOperatorFrom(this.route(op), from, childInput, {
+          signal: childSignal,
+        });
         const site = calls[k]!.path;
         const name = calls[k]!.operator.name;
         const record = () => this.ran(env, site, name, startedAt, "early");
@@ -184,9 +183,9 @@ export class TracePlan implements Plan {
     const running =
       routed === call.operator
         ? call.run()
-        : runInContext({ ...currentContext()!, interceptor: undefined }, () =>
-            callOperator(routed, call.input, { signal: call.signal }),
-          );
+        : callOperatorFrom(routed, { ...currentContext()!, interceptor: undefined }, call.input, {
+            signal: call.signal,
+          });
     const record = () => this.ran(env, call.path, call.operator.name, startedAt, "as called");
     running.then(record, record);
     return running;

@@ -98,7 +98,9 @@ export function toTraceEvents(record: RunRecord): TraceEventFile {
         cat: "queue",
         ph: "X",
         ts: µs(call.startMs - call.waitMs),
-        dur: µs(call.waitMs),
+        // Ends exactly where the call's event starts: rounding each part apart could make
+        // them overlap by a microsecond.
+        dur: µs(call.startMs) - µs(call.startMs - call.waitMs),
         pid: PID,
         tid,
         args: { id: call.id, path: call.path },
@@ -109,7 +111,7 @@ export function toTraceEvents(record: RunRecord): TraceEventFile {
       cat: call.leaf ? "call,leaf" : "call",
       ph: "X",
       ts: µs(call.startMs),
-      dur: µs(call.endMs - call.startMs),
+      dur: µs(call.endMs) - µs(call.startMs),
       pid: PID,
       tid,
       args: callArgs(call),

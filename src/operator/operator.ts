@@ -85,7 +85,15 @@ export abstract class Operator<I, O> {
 
   /** Calls the operator; the same as `op(input, options)`. */
   invoke(input: I, options?: CallOptions): Promise<O> {
-    const parent = currentContext();
+    return this.invokeFrom(currentContext(), input, options);
+  }
+
+  /**
+   * Calls the operator as a child of `parent` without entering `parent` first: what a
+   * scheduler that holds the context already (the engine, a plan) uses to save a scope.
+   * @internal
+   */
+  invokeFrom(parent: CallContext | undefined, input: I, options?: CallOptions): Promise<O> {
     const path = parent?.operator
       ? `${parent.path}/${childName(parent.operator, this)}`
       : this.name;
@@ -263,4 +271,14 @@ export function callOperator(
   options?: CallOptions,
 ): Promise<unknown> {
   return (op as unknown as Operator<unknown, unknown>).invoke(input, options);
+}
+
+/** `callOperator` as a child of `parent`, without entering it first. @internal */
+export function callOperatorFrom(
+  op: AnyOperator,
+  parent: CallContext | undefined,
+  input: unknown,
+  options?: CallOptions,
+): Promise<unknown> {
+  return (op as unknown as Operator<unknown, unknown>).invokeFrom(parent, input, options);
 }
