@@ -94,3 +94,28 @@ test("caveat 4: a new input shape means a new trace (plans are per signature)", 
   assert.equal(getJitStats(fast).compilations, 2);
   assert.equal(getJitStats(fast).cacheEntries, 2);
 });
+
+test("memo: a node whose inputs never repeat stops keying them after a trial (nothing to reuse)", async () => {
+  let calls = 0;
+  class Sample extends Operator<{ q: string }, { s: string }> {
+    override readonly effects = "stochastic";
+    forward(i: { q: string }) {
+      calls++;
+      return { s: `${i.q}#${calls}` };
+    }
+  }
+  const fast = jit(new EnsembleOperator({ operators: [new Sample()] }), { mode: "structural" });
+  for (let k = 0; k < 300; k++) await fast({ q: `distinct ${k}` });
+  calls = 0;
+  // Past the trial with no hit: a repeated input is called again rather than served.
+  await fast({ q: "distinct 299" });
+  assert.equal(calls, 1);
+  // A node whose inputs do repeat keeps its memo.
+  const repeating = jit(new EnsembleOperator({ operators: [new Sample()] }), {
+    mode: "structural",
+  });
+  for (let k = 0; k < 300; k++) await repeating({ q: `q${k % 3}` });
+  calls = 0;
+  await repeating({ q: "q1" });
+  assert.equal(calls, 0);
+});

@@ -20,6 +20,8 @@ export interface CallSpec {
   /** Relative path of the step, when the output must be an object (Sequence/Parallel). */
   readonly recordCheck: { rel: string; what: string } | undefined;
   readonly memoize: boolean;
+  /** How often this node's memo lookups hit: a node whose inputs never repeat stops keying. */
+  readonly memoUse?: { lookups: number; hits: number };
   /** Enhanced mode: watch this step's key reads and output keys through the run's probe. */
   readonly probe?: boolean;
 }
@@ -36,8 +38,14 @@ export async function callPlanned(
   scope: CallContext,
 ): Promise<unknown> {
   const env = scope.plan as RunEnv;
-  const key = spec.memoize ? env.memo.keyOf(spec.target, input, env.occurrences) : undefined;
+  const use = spec.memoUse;
+  const keyed = spec.memoize && (use === undefined || worthKeying(use));
+  const key = keyed ? env.memo.keyOf(spec.target, input, env.occurrences) : undefined;
   const hit = key === undefined ? undefined : env.memo.get(key);
+  if (use && key !== undefined) {
+    use.lookups++;
+    if (hit) use.hits++;
+  }
   if (hit) return hit.value;
   const probe = spec.probe ? env.keyProbe : undefined;
   const { parent, parentRel } = spec.site;
@@ -93,4 +101,15 @@ export class ControlNode extends Operator<unknown, unknown> {
   forward(input: unknown, ctx: CallContext): Promise<unknown> {
     return this.body(input, ctx.signal, currentRunEnv());
   }
+}
+
+/** Lookups after which a node's memo must have paid: keying and copying cost every call. */
+const MEMO_TRIAL = 256;
+
+/**
+ * Whether memo keying still pays at a node: always during a trial, then only while at least
+ * one lookup in a hundred hits (a dataset of distinct items never repeats an input).
+ */
+function worthKeying(use: { lookups: number; hits: number }): boolean {
+  return use.lookups < MEMO_TRIAL || use.hits * 100 >= use.lookups;
 }

@@ -208,6 +208,7 @@ export class StructuralCompiler {
       target,
       site: at.site,
       memoize: memoize && !probe,
+      ...(memoize && !probe ? { memoUse: { lookups: 0, hits: 0 } } : {}),
       probe,
       recordCheck: check ? { rel: check.rel, what: check.what } : undefined,
     };
