@@ -21,6 +21,10 @@ export {
   TimeoutError,
   ValidationError,
 } from "./core/errors.js";
+export type { ItemResult, PMapCallOptions, PMapOptions, Progress } from "./datasets/pmap.js";
+export { PMapOperator, pmap } from "./datasets/pmap.js";
+export type { VMapOptions } from "./datasets/vmap.js";
+export { VMapOperator, vmap } from "./datasets/vmap.js";
 export type { GlobalOptions } from "./engine/configure.js";
 export { configure } from "./engine/configure.js";
 export { InlineOperator } from "./engine/inline.js";
