@@ -1,9 +1,11 @@
 import { linkedController } from "../core/cancel.js";
 import type { WaitMeter } from "../operator/context.js";
+import type { CallInfo, CallObserver } from "../operator/observer.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { ProviderError, ProviderFailure } from "./errors.js";
 import { acquireAll, type RateLimiter } from "./limiter.js";
 import { costUsd } from "./prices.js";
+import { responseCacheEntry } from "./response-cache.js";
 import { withRetries } from "./retry.js";
 import type { ChatResponse, ModelRequest, Provider, RetryPolicy } from "./types.js";
 import { recordUsage } from "./usage.js";
@@ -16,6 +18,9 @@ export interface CallSite {
   readonly operator?: AnyOperator | undefined;
   /** Told about time spent waiting for provider limits (the JIT's per-node queue time). */
   readonly meter?: WaitMeter | undefined;
+  /** The observers of the calling operator's scope, told about the usage of every request. */
+  readonly observer?: CallObserver | undefined;
+  readonly call?: CallInfo | undefined;
 }
 
 /** A reply plus what it took to get it. */
@@ -69,6 +74,13 @@ export class Model {
    * `ProviderError` when the provider keeps failing, or with the signal's reason on abort.
    */
   async complete(request: ModelRequest, site: CallSite = {}): Promise<Completion> {
+    // The response cache (off unless configured): a hit costs nothing and sends nothing.
+    const cached = responseCacheEntry(this.id, request);
+    const hit = await cached?.get();
+    if (hit) {
+      this.report(site, { ok: true, attempts: 0, queueMs: 0, startedAt: performance.now(), hit });
+      return { ...hit, attempts: 0, queueMs: 0 };
+    }
     const signal = site.signal ?? NEVER_ABORTED;
     const startedAt = performance.now();
     const estimate = estimateTokens(request);
@@ -102,6 +114,7 @@ export class Model {
         signal,
       );
       this.report(site, { ok: true, usage: reply.usage, attempts, queueMs, startedAt });
+      await cached?.set(reply);
       return { ...reply, attempts, queueMs };
     } catch (err) {
       this.report(site, { ok: false, attempts, queueMs, startedAt });
@@ -131,6 +144,8 @@ export class Model {
       attempts: number;
       queueMs: number;
       startedAt: number;
+      /** A reply from the response cache: recorded as cached, with no tokens and no cost. */
+      hit?: ChatResponse;
     },
   ): void {
     const promptTokens = call.usage?.promptTokens ?? 0;
@@ -145,10 +160,20 @@ export class Model {
       promptTokens,
       completionTokens,
       costUsd: cost ?? 0,
-      priced: cost !== undefined,
+      priced: cost !== undefined || call.hit !== undefined,
+      ...(call.hit ? { cached: true } : {}),
       attempts: call.attempts,
       queueMs: call.queueMs,
       durationMs: performance.now() - call.startedAt,
+    });
+    // The observer hook (withObserver) sees the same usage, attributed to the calling operator.
+    site.observer?.usage?.(site.call, {
+      model: this.id,
+      ok: call.ok,
+      promptTokens,
+      completionTokens,
+      costUsd: cost ?? 0,
+      simulated: this.provider.simulated,
     });
   }
 }
