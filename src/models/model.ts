@@ -174,6 +174,7 @@ export class Model {
       completionTokens,
       costUsd: cost ?? 0,
       simulated: this.provider.simulated,
+      ...(call.hit ? { cached: true } : {}),
     });
   }
 }
