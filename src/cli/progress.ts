@@ -67,6 +67,7 @@ export class RunMeter {
       `$${this.costUsd.toFixed(6)}`,
       `${this.elapsedS().toFixed(2)} s`,
       `peak ${this.budget.peakInFlight} in flight`,
+      `max RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
     ];
     return `ember-xcs run: ${parts.join(" · ")}`;
   }
