@@ -22,7 +22,13 @@ import { summarize } from "./summary.js";
 import { renderTable } from "./table.js";
 import { checkTargets, type Facts, infoLines, type Row, type TargetResult } from "./targets.js";
 import type { WorkloadSpec } from "./workload.js";
-import { isWorkloadName, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from "./workloads.js";
+import {
+  isWorkloadName,
+  WORKLOAD_GROUPS,
+  WORKLOAD_NAMES,
+  WORKLOADS,
+  type WorkloadName,
+} from "./workloads.js";
 
 const CHILD_TIMEOUT_MS = 240_000;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,7 +41,10 @@ function pick<T extends string>(
 ): T[] {
   const at = process.argv.indexOf(flag);
   if (at < 0) return [...all];
-  const names = (process.argv[at + 1] ?? "").split(",").filter(Boolean);
+  const names = (process.argv[at + 1] ?? "")
+    .split(",")
+    .filter(Boolean)
+    .flatMap((n): readonly string[] => (flag === "--workload" ? (WORKLOAD_GROUPS[n] ?? [n]) : [n]));
   const bad = names.filter((n) => !valid(n));
   if (bad.length)
     throw new TypeError(`${flag}: unknown ${bad.join(", ")}; valid: ${all.join(", ")}`);

@@ -7,6 +7,7 @@
 import { Effect, Fiber } from "effect";
 import { callNode, type Dag, type DagNode, type DagOutput } from "../dag.js";
 import type { Contender } from "../workloads.js";
+import type { DatasetContext } from "../workloads-dataset.js";
 import type { EnsembleContext } from "../workloads-llm.js";
 
 const range = (n: number) => Array.from({ length: n }, (_, k) => k);
@@ -141,4 +142,29 @@ export const contender: Contender = {
         ).pipe(Effect.flatMap(([d, c]) => Effect.promise(() => ctx.revise(q, d, c)))),
       ),
   }),
+
+  "dataset-2k": (ctx) => datasetForEach(ctx),
+  "dataset-10k": (ctx) => datasetForEach(ctx),
 };
+
+/** `Effect.forEach` over the items (`cap` at a time), every model call under one Semaphore. */
+function datasetForEach(ctx: DatasetContext) {
+  const semaphore = Effect.runSync(Effect.makeSemaphore(ctx.cap));
+  const limit = <A>(e: Effect.Effect<A>) => semaphore.withPermits(1)(e);
+  const perItem: EnsembleContext = {
+    samples: ctx.samples,
+    ask: ctx.ask,
+    judge: ctx.judge,
+    expected: () => {
+      throw new Error("not used");
+    },
+  };
+  return {
+    run: ({ questions }: { questions: string[] }) =>
+      Effect.runPromise(
+        Effect.forEach(questions, (q) => sampleAndJudge(perItem, q, limit), {
+          concurrency: ctx.cap,
+        }),
+      ),
+  };
+}
