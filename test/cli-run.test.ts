@@ -227,3 +227,42 @@ test("explain prints the selection and the plan, compiled on a sample input", as
   assert.match(r.stdout, /strategy: /);
   assert.match(r.stdout, /plan /);
 });
+
+test("--cache DIR: a re-run is answered from the cache, with the same outputs and no tokens", async () => {
+  const dir = workDir();
+  const path = join(dir, "qa.ts");
+  writeFileSync(
+    path,
+    `import { EnsembleOperator, LLMOperator } from ${JSON.stringify(SRC)};
+export default new EnsembleOperator({
+  operators: [1, 2, 3].map(() => new LLMOperator({ model: "sim:fast", prompt: "Q: {question}" })),
+});
+`,
+  );
+  const input = join(dir, "in.jsonl");
+  writeLines(
+    input,
+    ["a", "b", "c", "d"].map((question) => ({ question })),
+  );
+  const cache = join(dir, "cache");
+  const outputs: unknown[][] = [];
+  const summaries: string[] = [];
+  for (const name of ["first", "second"]) {
+    const out = join(dir, `${name}.jsonl`);
+    const r = await runCli(["run", path, "--input", input, "--output", out, "--cache", cache], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    summaries.push(r.stderr);
+    outputs.push(
+      readRecords(out)
+        .sort((a, b) => a.index - b.index)
+        .map((rec) => rec.output),
+    );
+  }
+  assert.match(summaries[0]!, /12 model calls · [1-9]\d* tokens/);
+  assert.match(summaries[1]!, /12 model calls \(12 from the cache\) · 0 tokens/);
+  assert.deepEqual(outputs[1], outputs[0]);
+  const responses = (outputs[0]![0] as { responses: { response: string }[] }).responses;
+  assert.equal(new Set(responses.map((r) => r.response)).size, 3, "three samples kept apart");
+});

@@ -183,6 +183,8 @@ const results = join(root, "bench", "results");
 mkdirSync(results, { recursive: true });
 const date = new Date().toISOString();
 const json = { machine, date, totalWallSeconds: totalS, workloads: report };
-writeFileSync(join(results, "peers.json"), `${JSON.stringify(json, null, 2)}\n`);
-writeFileSync(join(results, "peers.md"), `${markdown.join("\n")}\n`);
-console.log("wrote bench/results/peers.json and bench/results/peers.md");
+// A run of some workloads only keeps its own files, so it never overwrites the full table.
+const base = process.argv.includes("--workload") ? `peers-${workloads.join("+")}` : "peers";
+writeFileSync(join(results, `${base}.json`), `${JSON.stringify(json, null, 2)}\n`);
+writeFileSync(join(results, `${base}.md`), `${markdown.join("\n")}\n`);
+console.log(`wrote bench/results/${base}.json and bench/results/${base}.md`);

@@ -121,6 +121,12 @@ export class OutputWriter {
     const text = this.pending.join("");
     this.pending = [];
     this.pendingBytes = 0;
+    // Standard output may be a non-blocking pipe, where a synchronous write can fail with
+    // EAGAIN: it goes through the stream, which the command drains before it exits.
+    if (this.fd === 1) {
+      process.stdout.write(text);
+      return;
+    }
     const bytes = Buffer.from(text, "utf8");
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
