@@ -133,11 +133,13 @@ test("usage errors exit 2 with a clear message", async () => {
     ],
     [["frobnicate"], /unknown command 'frobnicate'/],
   ];
-  for (const [args, message] of cases) {
-    const r = await runCli(args, { cwd: dir });
+  // Each case is its own process; they run side by side.
+  const results = await Promise.all(cases.map(([args]) => runCli(args, { cwd: dir })));
+  results.forEach((r, k) => {
+    const [args, message] = cases[k]!;
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
-  }
+  });
 });
 
 test("--resume skips the indexes already written, cuts a truncated last line, and each index ends up once", async () => {
