@@ -1,4 +1,3 @@
-import cacache from "cacache";
 import { registerDirectoryCache } from "../core/cache-setting.js";
 import type { ResponseCache } from "../models/response-cache.js";
 import type { ChatResponse } from "../models/types.js";
@@ -11,12 +10,21 @@ import type { ChatResponse } from "../models/types.js";
  * @example
  * configure({ cache: ".ember-cache" });          // or: configure({ cache: new DiskCache(dir) })
  */
+// Loaded on first use: importing ember-xcs should not load a store nobody configured.
+let store: Promise<typeof import("cacache")> | undefined;
+const cacache = () => {
+  store ??= import("cacache").then(
+    (m) => (m as { default?: typeof import("cacache") }).default ?? m,
+  );
+  return store;
+};
+
 export class DiskCache implements ResponseCache {
   constructor(readonly dir: string) {}
 
   async get(key: string): Promise<ChatResponse | undefined> {
     try {
-      const { data } = await cacache.get(this.dir, key);
+      const { data } = await (await cacache()).get(this.dir, key);
       return JSON.parse(data.toString("utf8")) as ChatResponse;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
@@ -28,7 +36,7 @@ export class DiskCache implements ResponseCache {
   }
 
   async set(key: string, value: ChatResponse): Promise<void> {
-    await cacache.put(this.dir, key, JSON.stringify(value));
+    await (await cacache()).put(this.dir, key, JSON.stringify(value));
   }
 }
 
