@@ -31,6 +31,11 @@ export {
   ValidationError,
 } from "./core/errors.js";
 export { FakeClock } from "./core/fake-clock.js";
+export { DiskCache } from "./datasets/disk-cache.js";
+export type { ItemResult, PMapCallOptions, PMapOptions, Progress } from "./datasets/pmap.js";
+export { PMapOperator, pmap } from "./datasets/pmap.js";
+export type { VMapOptions } from "./datasets/vmap.js";
+export { VMapOperator, vmap } from "./datasets/vmap.js";
 export type { GlobalOptions } from "./engine/configure.js";
 export { configure } from "./engine/configure.js";
 export { InlineOperator } from "./engine/inline.js";
@@ -70,6 +75,8 @@ export type { Latency, SimulatedFaults, SimulatedOptions } from "./models/provid
 export { SimulatedProvider } from "./models/providers/simulated.js";
 export type { ModelRef, ProviderOptions } from "./models/registry.js";
 export { defaultModelId, ModelRegistry, models } from "./models/registry.js";
+export type { CacheEntry, ResponseCache } from "./models/response-cache.js";
+export { requestKey } from "./models/response-cache.js";
 export type { SelectorJudgeOptions, SelectorJudgeOutput } from "./models/selector-judge.js";
 export { SelectorJudgeOperator } from "./models/selector-judge.js";
 export type { TemplateInput, TemplateKeys } from "./models/template.js";

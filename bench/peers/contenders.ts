@@ -19,6 +19,12 @@ export const CONTENDERS = {
     role: "target",
     load: async () => (await import("./contenders/ember.js")).contender,
   },
+  "ember-eager": {
+    label: "ember-xcs eager (no jit)",
+    role: "reference",
+    only: ["dataset-2k", "dataset-10k"],
+    load: async () => (await import("./contenders/ember-eager.js")).contender,
+  },
   "ember-graph": {
     label: "ember-xcs Graph (no jit)",
     role: "reference",

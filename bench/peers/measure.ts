@@ -19,6 +19,8 @@ export interface RunRecord {
   peakInFlight: number;
   /** Mean time the simulated calls ended after their nominal latency. */
   latenessMs: number;
+  /** CPU time (user + system, process.cpuUsage) of the run per model call, in µs. */
+  cpuUsPerCall: number;
   correct: boolean;
 }
 
@@ -74,9 +76,11 @@ export async function measure<C, I, O>(
       const refs = inputs.map((input) => spec.reference(ctx, input));
       const outputs: O[] = [];
       meter.reset();
+      const cpuStart = process.cpuUsage();
       const start = performance.now();
       for (const input of inputs) outputs.push(await built.run(input));
       const elapsed = performance.now() - start;
+      const cpu = process.cpuUsage(cpuStart);
       let correct = true;
       for (const [k, out] of outputs.entries()) {
         const got = canonical(out);
@@ -97,6 +101,7 @@ export async function measure<C, I, O>(
         expectedCalls: refs[0]!.calls,
         peakInFlight: meter.peakInFlight,
         latenessMs: meter.meanLatenessMs(),
+        cpuUsPerCall: (cpu.user + cpu.system) / Math.max(1, meter.calls),
         correct,
       };
       return { record, outputs };

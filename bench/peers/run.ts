@@ -22,7 +22,13 @@ import { summarize } from "./summary.js";
 import { renderTable } from "./table.js";
 import { checkTargets, type Facts, infoLines, type Row, type TargetResult } from "./targets.js";
 import type { WorkloadSpec } from "./workload.js";
-import { isWorkloadName, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from "./workloads.js";
+import {
+  isWorkloadName,
+  WORKLOAD_GROUPS,
+  WORKLOAD_NAMES,
+  WORKLOADS,
+  type WorkloadName,
+} from "./workloads.js";
 
 const CHILD_TIMEOUT_MS = 240_000;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,7 +41,10 @@ function pick<T extends string>(
 ): T[] {
   const at = process.argv.indexOf(flag);
   if (at < 0) return [...all];
-  const names = (process.argv[at + 1] ?? "").split(",").filter(Boolean);
+  const names = (process.argv[at + 1] ?? "")
+    .split(",")
+    .filter(Boolean)
+    .flatMap((n): readonly string[] => (flag === "--workload" ? (WORKLOAD_GROUPS[n] ?? [n]) : [n]));
   const bad = names.filter((n) => !valid(n));
   if (bad.length)
     throw new TypeError(`${flag}: unknown ${bad.join(", ")}; valid: ${all.join(", ")}`);
@@ -174,6 +183,8 @@ const results = join(root, "bench", "results");
 mkdirSync(results, { recursive: true });
 const date = new Date().toISOString();
 const json = { machine, date, totalWallSeconds: totalS, workloads: report };
-writeFileSync(join(results, "peers.json"), `${JSON.stringify(json, null, 2)}\n`);
-writeFileSync(join(results, "peers.md"), `${markdown.join("\n")}\n`);
-console.log("wrote bench/results/peers.json and bench/results/peers.md");
+// A run of some workloads only keeps its own files, so it never overwrites the full table.
+const base = process.argv.includes("--workload") ? `peers-${workloads.join("+")}` : "peers";
+writeFileSync(join(results, `${base}.json`), `${JSON.stringify(json, null, 2)}\n`);
+writeFileSync(join(results, `${base}.md`), `${markdown.join("\n")}\n`);
+console.log(`wrote bench/results/${base}.json and bench/results/${base}.md`);

@@ -27,6 +27,8 @@ export interface RowSummary {
   setupMs: number;
   /** Mean lateness of the simulated calls: what the timers, not the contender, cost. */
   latenessMs: number;
+  /** CPU µs per model call (user + system), median over runs. */
+  cpuUsPerCall: number;
   correct: boolean;
   runs: number;
 }
@@ -70,6 +72,7 @@ export function summarize(m: Measurement): RowSummary {
     callsExact: runs.every((r) => r.calls === r.expectedCalls),
     setupMs: median(m.variants.map((v) => v.setupMs)),
     latenessMs: runs.reduce((s, r) => s + r.latenessMs, 0) / Math.max(1, runs.length),
+    cpuUsPerCall: median(runs.map((r) => r.cpuUsPerCall)),
     correct: m.mismatches.length === 0 && runs.every((r) => r.correct),
     runs: runs.length,
   };

@@ -100,6 +100,10 @@ export function checkTargets(workload: WorkloadName, rows: readonly Row[]): Targ
         met: s.medianMs <= 1.1 * s.boundMs,
       });
       break;
+    case "dataset-2k":
+    case "dataset-10k":
+      results.push(...datasetTargets(s, by("promise")?.summary, by("ember-eager")?.summary));
+      break;
     case "custom-operator":
       results.push({
         description: "one compilation",
@@ -120,8 +124,44 @@ export function checkTargets(workload: WorkloadName, rows: readonly Row[]): Targ
   });
 }
 
-/** Figures the issue asks for that are not pass/fail: workload 8's guard cost per call. */
+/** Issue 11: against the hand-written contender (efficiency, CPU per call) and against eager. */
+function datasetTargets(
+  jitted: RowSummary,
+  byHand: RowSummary | undefined,
+  eager: RowSummary | undefined,
+): TargetResult[] {
+  const results: TargetResult[] = [];
+  const handEff = byHand?.efficiency ?? Number.NaN;
+  const eff = jitted.efficiency ?? Number.NaN;
+  results.push({
+    description: "efficiency ≥ 0.95 × hand-written's",
+    value: `${f2(eff)} vs 0.95 × ${f2(handEff)} = ${f2(0.95 * handEff)}`,
+    met: eff >= 0.95 * handEff,
+  });
+  results.push({
+    description: "never slower than eager",
+    value: eager
+      ? `${f2(jitted.medianMs)} ms vs eager ${f2(eager.medianMs)} ms`
+      : "no eager figure",
+    met: eager !== undefined && jitted.medianMs <= eager.medianMs,
+  });
+  const handCpu = byHand?.cpuUsPerCall ?? Number.NaN;
+  results.push({
+    description: "CPU per model call ≤ 1.5 × hand-written's",
+    value: `${jitted.cpuUsPerCall.toFixed(1)} µs vs 1.5 × ${handCpu.toFixed(1)} µs = ${(1.5 * handCpu).toFixed(1)} µs`,
+    met: jitted.cpuUsPerCall <= 1.5 * handCpu,
+  });
+  return results;
+}
+
+/** Figures the issue asks for that are not pass/fail: workload 8's guard cost per call, CPU per call. */
 export function infoLines(workload: WorkloadName, rows: readonly Row[]): string[] {
+  if (workload === "dataset-2k" || workload === "dataset-10k") {
+    const cpu = rows
+      .filter((r) => r.summary)
+      .map((r) => `${r.contender} ${r.summary!.cpuUsPerCall.toFixed(1)} µs`);
+    return [`CPU per model call (user + system, process.cpuUsage): ${cpu.join(", ")}`];
+  }
   const ember = rows.find((r) => r.contender === "ember-xcs");
   const eager = ember?.facts.eagerPerCallMs;
   if (workload !== "custom-operator" || !ember?.summary || typeof eager !== "number") return [];

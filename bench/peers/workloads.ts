@@ -1,7 +1,8 @@
-/** The eight workloads of issue 6, in order, and the shape a contender module exports. */
+/** The eight workloads of issue 6 and the dataset workload of issue 11, in order, and the shape a contender module exports. */
 
 import type { BuildOf } from "./workload.js";
 import { diamond, nShape, randomDags } from "./workloads-dag.js";
+import { dataset2k, dataset10k } from "./workloads-dataset.js";
 import {
   cappedMap,
   cappedQuestions,
@@ -19,7 +20,14 @@ export const WORKLOADS = {
   "capped-map": cappedMap,
   "global-cap": cappedQuestions,
   "custom-operator": customOperator,
+  "dataset-2k": dataset2k,
+  "dataset-10k": dataset10k,
 } as const;
+
+/** `--workload dataset` names both sizes of the dataset workload. */
+export const WORKLOAD_GROUPS: Readonly<Record<string, readonly WorkloadName[]>> = {
+  dataset: ["dataset-2k", "dataset-10k"],
+};
 
 export type Workloads = typeof WORKLOADS;
 export type WorkloadName = keyof Workloads;

@@ -1,4 +1,5 @@
 import { setGlobalConcurrency } from "../core/budget.js";
+import { type CacheSetting, type CacheStore, setCacheSetting } from "../core/cache-setting.js";
 import { OptionError } from "../core/errors.js";
 
 export interface GlobalOptions {
@@ -10,9 +11,14 @@ export interface GlobalOptions {
    * @default "parallel"
    */
   scheduler?: "parallel" | "sequential";
+  /**
+   * The response cache: a directory for the on-disk one, any `{ get, set }` store, or false
+   * for none. Setting it (again) starts a new run of sample indexes. @default false
+   */
+  cache?: string | CacheStore | false;
 }
 
-const VALID = ["maxConcurrency", "scheduler"];
+const VALID = ["maxConcurrency", "scheduler", "cache"];
 const SCHEDULERS = ["parallel", "sequential"] as const;
 let scheduler: "parallel" | "sequential" = "parallel";
 
@@ -45,4 +51,18 @@ export function configure(options: GlobalOptions): void {
     scheduler = options.scheduler;
   }
   if (options.maxConcurrency !== undefined) setGlobalConcurrency(options.maxConcurrency);
+  if (options.cache !== undefined) setCacheSetting(checkCache(options.cache));
+}
+
+function checkCache(cache: unknown): CacheSetting {
+  const store = cache as Partial<CacheStore> | null;
+  if (cache === false || (typeof cache === "string" && cache !== "")) return cache;
+  if (typeof store?.get === "function" && typeof store.set === "function")
+    return cache as CacheStore;
+  throw new OptionError("invalid_option", {
+    where: "configure()",
+    what: "cache is",
+    got: cache,
+    valid: ["a directory path", "a { get, set } store", "false"],
+  });
 }

@@ -5,6 +5,7 @@ import type { AnyOperator } from "../operator/operator.js";
 import { ProviderError, ProviderFailure } from "./errors.js";
 import { acquireAll, type Lease, type RateLimiter } from "./limiter.js";
 import { costUsd } from "./prices.js";
+import { responseCacheEntry } from "./response-cache.js";
 import { withRetries } from "./retry.js";
 import type {
   ChatRequest,
@@ -83,6 +84,13 @@ export class Model {
    * `ProviderError` when the provider keeps failing, or with the signal's reason on abort.
    */
   async complete(request: ModelRequest, site: CallSite = {}): Promise<Completion> {
+    // The response cache (off unless configured): a hit costs nothing and sends nothing.
+    const cached = responseCacheEntry(this.id, request);
+    const hit = await cached?.get();
+    if (hit) {
+      this.report(site, { ok: true, attempts: 0, queueMs: 0, startedAt: performance.now(), hit });
+      return { ...hit, attempts: 0, queueMs: 0 };
+    }
     const signal = site.signal ?? NEVER_ABORTED;
     const startedAt = performance.now();
     const estimate = estimateTokens(request);
@@ -116,6 +124,7 @@ export class Model {
         signal,
       );
       this.report(site, { ok: true, usage: reply.usage, attempts, queueMs, startedAt });
+      await cached?.set(reply);
       return { ...reply, attempts, queueMs };
     } catch (err) {
       this.report(site, { ok: false, attempts, queueMs, startedAt });
@@ -299,11 +308,14 @@ export class Model {
       attempts: number;
       queueMs: number;
       startedAt: number;
+      /** A reply from the response cache: recorded as cached, with no tokens and no cost. */
+      hit?: ChatResponse;
     },
   ): void {
     const promptTokens = call.usage?.promptTokens ?? 0;
     const completionTokens = call.usage?.completionTokens ?? 0;
     const cost = costUsd(this.id, promptTokens, completionTokens);
+    // The observer hook (withObserver) sees each request once, attributed to the calling call.
     site.observer?.usage?.(site.call, {
       model: this.id,
       path: site.path ?? "",
@@ -312,6 +324,7 @@ export class Model {
       completionTokens,
       costUsd: cost ?? 0,
       simulated: this.provider.simulated,
+      ...(call.hit ? { cached: true } : {}),
     });
     recordUsage({
       model: this.id,
@@ -322,7 +335,8 @@ export class Model {
       promptTokens,
       completionTokens,
       costUsd: cost ?? 0,
-      priced: cost !== undefined,
+      priced: cost !== undefined || call.hit !== undefined,
+      ...(call.hit ? { cached: true } : {}),
       attempts: call.attempts,
       queueMs: call.queueMs,
       durationMs: performance.now() - call.startedAt,

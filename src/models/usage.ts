@@ -24,6 +24,8 @@ export interface UsageRecord {
   readonly queueMs: number;
   /** From the call's start to its end, queue and retries included. */
   readonly durationMs: number;
+  /** Answered by the response cache: nothing was sent, so no tokens and no cost. */
+  readonly cached?: boolean;
 }
 
 /** Sums over a set of records. */

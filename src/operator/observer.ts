@@ -35,6 +35,8 @@ export interface UsageReport {
   readonly completionTokens: number;
   readonly costUsd: number;
   readonly simulated: boolean;
+  /** Answered by the response cache: nothing was sent (tokens and cost are 0). */
+  readonly cached?: boolean;
 }
 
 /** A call the JIT started before `forward` asked for it, and what became of it. */

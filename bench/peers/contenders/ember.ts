@@ -15,9 +15,11 @@ import {
   jit,
   MapReduceOperator,
   type Operator,
+  pmap,
   SequenceOperator,
 } from "../../../src/index.js";
 import type { Contender } from "../workloads.js";
+import type { DatasetContext } from "../workloads-dataset.js";
 import { DagOperator, DiamondOperator, NOperator, ReviseOperator, SimCall } from "./ember-ops.js";
 
 const MODES: readonly JitMode[] = ["auto", "trace", "structural", "enhanced"];
@@ -46,7 +48,7 @@ const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 type Asked = { question: string; responses: { text: string }[] };
 
 /** K samples of one question, then the judge over them, as one composition. */
-function sampleAndJudge(ctx: {
+export function sampleAndJudge(ctx: {
   samples: number;
   ask(q: string, k: number): Promise<string>;
   judge(q: string, answers: readonly string[]): Promise<string>;
@@ -141,4 +143,19 @@ export const contender: Contender = {
       },
     };
   },
+
+  "dataset-2k": (ctx) => datasetPmap(ctx),
+  "dataset-10k": (ctx) => datasetPmap(ctx),
 };
+
+/** pmap over the items of jit(per item); the process budget is the one cap on model calls. */
+function datasetPmap(ctx: DatasetContext) {
+  configure({ maxConcurrency: ctx.cap });
+  const perItem = jit(sampleAndJudge(ctx), { mode });
+  const all = pmap(perItem, { maxConcurrency: ctx.cap });
+  return {
+    run: async ({ questions }: { questions: string[] }) =>
+      (await all(questions.map((question) => ({ question })))).map((o) => o.text),
+    facts: () => jitFacts(perItem),
+  };
+}

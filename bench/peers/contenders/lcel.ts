@@ -16,6 +16,7 @@ import {
 import { AsyncCaller } from "@langchain/core/utils/async_caller";
 import { callNode, type Dag, type DagOutput, levels } from "../dag.js";
 import type { Contender } from "../workloads.js";
+import type { DatasetContext } from "../workloads-dataset.js";
 import type { EnsembleContext } from "../workloads-llm.js";
 
 const range = (n: number) => Array.from({ length: n }, (_, k) => k);
@@ -141,4 +142,28 @@ export const contender: Contender = {
     );
     return { run: (input) => chain.invoke(input) as Promise<string> };
   },
+
+  "dataset-2k": (ctx) => datasetBatch(ctx),
+  "dataset-10k": (ctx) => datasetBatch(ctx),
 };
+
+/** `.batch` over the items with maxConcurrency, model calls through one AsyncCaller (the cap). */
+function datasetBatch(ctx: DatasetContext) {
+  const caller = new AsyncCaller({ maxConcurrency: ctx.cap, maxRetries: 0 });
+  const capped: EnsembleContext = {
+    samples: ctx.samples,
+    ask: (q, k) => caller.call(() => ctx.ask(q, k)),
+    judge: (q, answers) => caller.call(() => ctx.judge(q, answers)),
+    expected: () => {
+      throw new Error("not used");
+    },
+  };
+  const chain = sampleAndJudge(capped);
+  return {
+    run: ({ questions }: { questions: string[] }) =>
+      chain.batch(
+        questions.map((question) => ({ question })),
+        { maxConcurrency: ctx.cap },
+      ),
+  };
+}

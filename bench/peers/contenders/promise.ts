@@ -5,6 +5,7 @@
 import { callNode, type Dag, type DagOutput } from "../dag.js";
 import { mapLimit, Semaphore } from "../limit.js";
 import type { Contender } from "../workloads.js";
+import type { DatasetContext } from "../workloads-dataset.js";
 
 const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 
@@ -86,4 +87,19 @@ export const contender: Contender = {
       return ctx.revise(q, draft, critique);
     },
   }),
+
+  "dataset-2k": (ctx) => datasetByHand(ctx),
+  "dataset-10k": (ctx) => datasetByHand(ctx),
 };
+
+/** Every item at once, every model call through one semaphore: what a team writes by hand. */
+function datasetByHand(ctx: DatasetContext) {
+  const limit = new Semaphore(ctx.cap);
+  const one = async (q: string) => {
+    const answers = await Promise.all(
+      range(ctx.samples).map((k) => limit.run(() => ctx.ask(q, k))),
+    );
+    return limit.run(() => ctx.judge(q, answers));
+  };
+  return { run: ({ questions }: { questions: string[] }) => Promise.all(questions.map(one)) };
+}
