@@ -117,7 +117,7 @@ test("a store of one's own is used as given; bad settings are OptionErrors", asy
   assert.throws(() => configure({ cache: "" }), /a directory path/);
   assert.throws(
     () => configure({ cachee: "x" } as never),
-    /expected one of "maxConcurrency" \| "cache"/,
+    /expected one of "maxConcurrency" \| "scheduler" \| "cache"/,
   );
 });
 

@@ -27,8 +27,9 @@ export class RunMeter {
   /** Counts every operator call and every model request's usage inside the run. */
   observer(): CallObserver {
     return {
-      callStarted: () => {
-        this.operatorCalls++;
+      callStarted: (call) => {
+        // A jitted operator's own call stands in for the original's, which is counted.
+        if (!call.jitted) this.operatorCalls++;
       },
       usage: (_call, usage) => {
         this.modelCalls++;

@@ -1,7 +1,7 @@
 import { Budget, getGlobalBudget } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
-import { withScope } from "../operator/context.js";
+import { runInContext } from "../operator/context.js";
 import {
   type CallObserver,
   type CallOutcome,
@@ -135,15 +135,23 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
             operator: this as unknown as AnyOperator,
             effects: this.effects,
             leaf: false,
+            jitted: true as const,
           }
         : parent?.call;
-    const scope = budget
-      ? { interceptor: undefined, budget, observer, plan: env, call }
-      : { interceptor: undefined, observer, plan: env, call };
+    // Built from `parent` itself, not from whatever scope is current: a plan or the engine may
+    // call us as a child of a context they hold without entering it (invokeFrom).
+    const scope: CallContext = {
+      ...(parent ?? rootScope(signal)),
+      interceptor: undefined,
+      budget: budget ?? parent?.budget ?? getGlobalBudget(),
+      observer,
+      plan: env,
+      call,
+    };
     if (call && call !== parent?.call) observer.callStarted?.(call, performance.now());
     let outcome: CallOutcome = { ok: false, error: undefined };
     try {
-      const output = (await withScope(scope, () => plan.run(input, env, signal))) as O;
+      const output = (await runInContext(scope, () => plan.run(input, env, signal))) as O;
       outcome = { ok: true, output };
       return output;
     } catch (error) {
@@ -243,4 +251,19 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const s = this.selection;
     return `auto → ${s.selected}: ${s.reason}`;
   }
+}
+
+/** The scope of a call made outside any operator. */
+function rootScope(signal: AbortSignal): CallContext {
+  return {
+    signal,
+    path: "",
+    budget: getGlobalBudget(),
+    operator: undefined,
+    interceptor: undefined,
+    meter: undefined,
+    observer: undefined,
+    call: undefined,
+    plan: undefined,
+  };
 }

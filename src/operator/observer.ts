@@ -17,6 +17,11 @@ export interface CallInfo {
   readonly effects: Effects;
   /** Leaf calls hold a budget slot; composites only wait for their children. */
   readonly leaf: boolean;
+  /**
+   * Set on the call of a jitted operator: it stands in for its original, whose own call (or
+   * plan) runs under it. Counting "calls as eager makes them" skips these.
+   */
+  readonly jitted?: true;
 }
 
 /** How a call ended. */
