@@ -268,3 +268,41 @@ export default new EnsembleOperator({
   const responses = (outputs[0]![0] as { responses: { response: string }[] }).responses;
   assert.equal(new Set(responses.map((r) => r.response)).size, 3, "three samples kept apart");
 });
+
+test("--timeline and --trace write the run's HTML timeline and trace events, one per call", async () => {
+  const dir = workDir();
+  const module = doubler(dir);
+  const input = join(dir, "in.jsonl");
+  writeLines(input, [{ n: 1 }, { n: 2 }, { n: 4 }]);
+  const out = join(dir, "out.jsonl");
+  const timeline = join(dir, "run.html");
+  const trace = join(dir, "run.trace.json");
+  const { code, stderr } = await runCli(
+    [
+      "run",
+      module,
+      "--input",
+      input,
+      "--output",
+      out,
+      "--jit",
+      "off",
+      "--no-progress",
+      "--timeline",
+      timeline,
+      "--trace",
+      trace,
+    ],
+    { cwd: dir },
+  );
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /ember-xcs run: timeline .*run\.html/);
+  assert.match(stderr, /ember-xcs run: trace .*run\.trace\.json/);
+  const html = readFileSync(timeline, "utf8");
+  assert.match(html, /^<!doctype html>/i);
+  assert.equal((html.match(/double/g) ?? []).length > 0, true);
+  const events = (
+    JSON.parse(readFileSync(trace, "utf8")) as { traceEvents: { ph: string; cat?: string }[] }
+  ).traceEvents.filter((e) => e.ph === "X" && e.cat?.startsWith("call"));
+  assert.equal(events.length, 3);
+});

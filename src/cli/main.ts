@@ -28,6 +28,8 @@ interface RunOpts {
   resume?: boolean;
   cache?: string;
   progress: boolean;
+  timeline?: string;
+  trace?: string;
 }
 
 function program(setExit: (code: number) => void): Command {
@@ -48,6 +50,8 @@ function program(setExit: (code: number) => void): Command {
     .option("--resume", "skip the indexes already in --output and append the rest")
     .option("--cache <dir>", "keep model replies in a response cache in this directory")
     .option("--no-progress", "no progress display on stderr")
+    .option("--timeline <file>", "write an HTML timeline of the run (every call) to this file")
+    .option("--trace <file>", "write Chrome/Perfetto trace events of the run to this file")
     .action(async (module: string, opts: RunOpts) => {
       setExit(
         await runCommand(module, {

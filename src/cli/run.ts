@@ -7,7 +7,11 @@ import { runLines } from "../datasets/run-jsonl.js";
 import { configure } from "../engine/configure.js";
 import { jit } from "../jit/jit.js";
 import type { JitMode } from "../jit/options.js";
+import { RunRecorder } from "../observe/recorder.js";
+import { writeTimeline } from "../observe/timeline.js";
+import { writeTraceEvents } from "../observe/trace-events.js";
 import { withObserver } from "../operator/context.js";
+import { combineObservers } from "../operator/observer.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { EXIT, UsageError } from "./errors.js";
 import { loadOperator } from "./load.js";
@@ -24,6 +28,10 @@ export interface RunFlags {
   resume: boolean;
   cache?: string;
   progress: boolean;
+  /** Write the run's HTML timeline here when it ends. */
+  timeline?: string;
+  /** Write the run's Chrome/Perfetto trace-event JSON here when it ends. */
+  trace?: string;
   /** Plain progress lines every this many ms when stderr is not a terminal. */
   progressIntervalMs: number;
 }
@@ -96,8 +104,14 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
     intervalMs: flags.progressIntervalMs,
   });
   const lines = fromFile ? readFileLines(flags.input!) : readLines(process.stdin);
+  // A recorder only when asked: it keeps every call of the run until the end.
+  const recorder =
+    flags.timeline !== undefined || flags.trace !== undefined
+      ? new RunRecorder({ label: `ember-xcs run ${modulePath}` })
+      : undefined;
+  const observer = recorder ? combineObservers(meter.observer(), recorder) : meter.observer();
   try {
-    const result = await withObserver(meter.observer(), () =>
+    const result = await withObserver(observer, () =>
       runLines(op, lines, {
         budget,
         skip: resume?.done,
@@ -114,6 +128,7 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
     writer.close();
     display.stop();
     process.stderr.write(`${meter.summary(writer.written)}\n`);
+    if (recorder) writeRecords(recorder, flags);
     if (result.aborted > 0) {
       process.stderr.write(
         `ember-xcs run: ${result.aborted} items aborted and not written (--resume runs them)\n`,
@@ -124,5 +139,16 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
   } finally {
     display.stop();
     process.off("SIGINT", onSigint);
+  }
+}
+
+/** The timeline and trace files the run was asked for, each path said on stderr. */
+function writeRecords(recorder: RunRecorder, flags: RunFlags): void {
+  const record = recorder.finish();
+  if (flags.timeline !== undefined) {
+    process.stderr.write(`ember-xcs run: timeline ${writeTimeline(record, flags.timeline)}\n`);
+  }
+  if (flags.trace !== undefined) {
+    process.stderr.write(`ember-xcs run: trace ${writeTraceEvents(record, flags.trace)}\n`);
   }
 }
