@@ -8,7 +8,7 @@ import {
   combineObservers,
   newCallId,
 } from "../operator/observer.js";
-import { type AnyOperator, Operator } from "../operator/operator.js";
+import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import { debugLevel, debugPrint } from "./debug.js";
 import { explainPlan, type JitExplanation } from "./explain.js";
 import { Memo } from "./memo.js";
@@ -112,6 +112,21 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       // Reading the input's shape can throw (a getter): still a call, counted as one.
       stats.executed(performance.now() - startedAt);
       throw err;
+    }
+    if (
+      plan instanceof PassthroughPlan &&
+      this.options.maxConcurrency === undefined &&
+      !parent?.observer &&
+      debugLevel() < 2
+    ) {
+      // Nothing planned, nobody watching: the original as a child of our caller, with no state
+      // of this call's own (the hot path of a dataset run whose items gain nothing from a plan).
+      const from = parent?.interceptor ? { ...parent, interceptor: undefined } : parent;
+      try {
+        return (await callOperatorFrom(this.target, from, input, { signal })) as O;
+      } finally {
+        stats.executed(performance.now() - startedAt);
+      }
     }
     const debugNodes = debugLevel() >= 2 ? [] : undefined;
     const env: RunEnv = { ...this.envFor(parent, path, signal), debugNodes };
@@ -224,9 +239,16 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
   }
 
   private cacheKey(strategy: Strategy | { name: string }, input: unknown): string {
-    const base = `${strategy.name}|${optionsKey(this.options)}`;
-    return this.shapeSensitive() ? `${base}|${signatureOf(input)}` : base;
+    // Options and strategy are fixed once chosen: the key's base is built once.
+    if (this.keyBase === undefined || this.keyStrategy !== strategy) {
+      this.keyBase = `${strategy.name}|${optionsKey(this.options)}`;
+      this.keyStrategy = strategy;
+    }
+    return this.shapeSensitive() ? `${this.keyBase}|${signatureOf(input)}` : this.keyBase;
   }
+
+  private keyBase: string | undefined;
+  private keyStrategy: Strategy | { name: string } | undefined;
 
   private shapeSensitive(): boolean {
     const strategy = this.resolveStrategy();
@@ -241,7 +263,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const mode = this.options.mode;
     if (mode !== "auto") return strategyByName(mode)!;
     this.selection ??= selectStrategy(this.target, this.options);
-    if (this.selection.selected === "passthrough") return { name: "passthrough" };
+    if (this.selection.selected === "passthrough") return PASSTHROUGH;
     return strategyByName(this.selection.selected)!;
   }
 
@@ -267,3 +289,6 @@ function rootScope(signal: AbortSignal): CallContext {
     plan: undefined,
   };
 }
+
+/** The pseudo-strategy of targets with nothing to gain (one object, so keys can be cached). */
+const PASSTHROUGH = { name: "passthrough" } as const;
