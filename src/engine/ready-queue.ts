@@ -4,7 +4,12 @@ import { AbortError, OperatorError, TimeoutError } from "../core/errors.js";
 import type { Graph } from "../graph/graph.js";
 import type { NodeResult } from "../graph/results.js";
 import { setGraphRunner } from "../graph/run-options.js";
-import { type CallContext, currentContext, type WaitMeter } from "../operator/context.js";
+import {
+  type CallContext,
+  currentContext,
+  rootContext,
+  type WaitMeter,
+} from "../operator/context.js";
 import { callOperatorFrom } from "../operator/operator.js";
 import { defaultScheduler } from "./configure.js";
 import {
@@ -122,19 +127,7 @@ class GraphRun {
     this.controller = link.controller;
     this.unlink = link.dispose;
     const signal = link.controller.signal;
-    this.scope = outer
-      ? { ...outer, signal, budget }
-      : {
-          signal,
-          path: "",
-          budget,
-          operator: undefined,
-          interceptor: undefined,
-          meter: undefined,
-          observer: undefined,
-          call: undefined,
-          plan: undefined,
-        };
+    this.scope = outer ? { ...outer, signal, budget } : rootContext(signal, budget);
   }
 
   start(resolve: (value: Record<string, unknown>) => void, reject: (reason: unknown) => void) {

@@ -1,7 +1,7 @@
 import { Budget, getGlobalBudget } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
-import { runInContext } from "../operator/context.js";
+import { rootContext, runInContext } from "../operator/context.js";
 import {
   type CallObserver,
   type CallOutcome,
@@ -156,7 +156,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     // Built from `parent` itself, not from whatever scope is current: a plan or the engine may
     // call us as a child of a context they hold without entering it (invokeFrom).
     const scope: CallContext = {
-      ...(parent ?? rootScope(signal)),
+      ...(parent ?? rootContext(signal, getGlobalBudget())),
       interceptor: undefined,
       budget: budget ?? parent?.budget ?? getGlobalBudget(),
       observer,
@@ -273,21 +273,6 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const s = this.selection;
     return `auto → ${s.selected}: ${s.reason}`;
   }
-}
-
-/** The scope of a call made outside any operator. */
-function rootScope(signal: AbortSignal): CallContext {
-  return {
-    signal,
-    path: "",
-    budget: getGlobalBudget(),
-    operator: undefined,
-    interceptor: undefined,
-    meter: undefined,
-    observer: undefined,
-    call: undefined,
-    plan: undefined,
-  };
 }
 
 /** The pseudo-strategy of targets with nothing to gain (one object, so keys can be cached). */

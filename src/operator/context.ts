@@ -87,16 +87,23 @@ export function runInContext<T>(ctx: CallContext, fn: () => T): T {
  */
 export function withScope<T>(scope: Partial<Omit<CallContext, "operator">>, fn: () => T): T {
   const outer = storage.getStore();
-  const base: Omit<CallContext, "signal" | "budget"> & Partial<CallContext> = outer ?? {
-    operator: undefined,
-    path: "",
-    interceptor: undefined,
-    meter: undefined,
-    observer: undefined,
-    call: undefined,
-    plan: undefined,
-  };
+  const base: Omit<CallContext, "signal" | "budget"> & Partial<CallContext> = outer ?? ROOT_FIELDS;
   return storage.run({ ...base, ...scope } as CallContext, fn);
+}
+
+const ROOT_FIELDS = {
+  operator: undefined,
+  path: "",
+  interceptor: undefined,
+  meter: undefined,
+  observer: undefined,
+  call: undefined,
+  plan: undefined,
+} as const;
+
+/** The context of a call made outside any operator: nothing but a signal and a budget. */
+export function rootContext(signal: AbortSignal, budget: Budget): CallContext {
+  return { ...ROOT_FIELDS, signal, budget };
 }
 
 /**
