@@ -25,6 +25,12 @@ export const CONTENDERS = {
     only: ["dataset-2k", "dataset-10k"],
     load: async () => (await import("./contenders/ember-eager.js")).contender,
   },
+  "ember-timeline": {
+    label: "ember-xcs jit + timeline recorder",
+    role: "reference",
+    only: ["dataset-2k", "dataset-10k"],
+    load: async () => (await import("./contenders/ember-timeline.js")).contender,
+  },
   "ember-graph": {
     label: "ember-xcs Graph (no jit)",
     role: "reference",
