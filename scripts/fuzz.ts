@@ -9,6 +9,8 @@
  *   npm run fuzz -- --shrink 1234 --match "hung"   # the smallest program still failing so
  *
  * FUZZ_HANG_MS (default 10000) is how long a run may take before it counts as hung.
+ * FUZZ_CHILDLESS_RECURSION=1 generates custom operators that call only themselves (a known
+ * deadlock under maxConcurrency, pinned as a todo in test/regressions.test.ts).
  */
 import fc from "fast-check";
 import { getJitStats, resetJit } from "../src/index.js";
@@ -47,7 +49,11 @@ async function main(): Promise<void> {
     const property = fc.asyncProperty(arbitrary, async (program) => {
       const result = await checkProgram(program);
       resetJit();
-      return !result.mismatches.some((m) => m.includes(match));
+      // A hung run keeps its budget slots, so later candidates may hang eagerly as well:
+      // those are the harness's, not the same mismatch, unless `--match` asks for them.
+      const same = (m: string) =>
+        m.includes(match) && (match.startsWith("harness") || !m.startsWith("harness:"));
+      return !result.mismatches.some(same);
     });
     const out = await fc.check(property, { seed: shrink, numRuns: 1 });
     if (!out.failed) {
