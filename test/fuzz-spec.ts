@@ -253,6 +253,49 @@ const exprArb: fc.Arbitrary<Expr> = fc.oneof(
   srcArb(3).map((src): Expr => ({ e: "merge", src })),
 );
 
+/**
+ * A custom operator that calls itself between calls of pure leaves (and mutates only its
+ * own results): declared, it is pure, so the JIT may dedupe, memoize and start it early;
+ * undeclared, it is effectful. Random scripts rarely have only pure children.
+ */
+const pureLeafArb: fc.Arbitrary<Spec> = fc.oneof(
+  mapArb.map((m): Spec => (m.t === "map" ? { ...m, stochastic: false } : m)),
+  leafArb.map((l): Spec => (l.t === "leaf" ? { ...l, effects: "pure" } : l)),
+  verifyArb,
+);
+const pureStmtArb: fc.Arbitrary<Stmt> = fc.oneof(
+  {
+    arbitrary: fc.record({
+      s: fc.constant("call" as const),
+      call: fc.record({ kid: pureLeafArb, arg: exprArb }),
+      times: fc.constantFrom<1 | 2>(1, 1, 2),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      s: fc.constant("mutate" as const),
+      target: fc.constantFrom<Src>({ from: "last" }, { from: "var", v: 0 }),
+      key,
+      how: fc.constantFrom<"set" | "append">("set", "append"),
+    }),
+    weight: 1,
+  },
+);
+const pureRecursionArb: fc.Arbitrary<Spec> = fc.record({
+  t: fc.constant("custom" as const),
+  script: fc
+    .tuple(
+      fc.array(pureStmtArb, { maxLength: 2 }),
+      fc.record({ s: fc.constant("self" as const), key, arg: exprArb }),
+      fc.array(pureStmtArb, { minLength: 1, maxLength: 2 }),
+    )
+    .map(([before, self, after]): Stmt[] => [...before, self, ...after]),
+  declare: fc.boolean(),
+  keepInput: fc.boolean(),
+  write: key,
+});
+
 const arbs = new Map<number, fc.Arbitrary<Spec>>();
 
 /** A program tree at most `depth` composites deep. */
@@ -324,6 +367,7 @@ export function specArb(depth: number): fc.Arbitrary<Spec> {
       }),
       weight: 3,
     },
+    { arbitrary: pureRecursionArb, weight: 1 },
   );
   arbs.set(depth, made);
   return made;
