@@ -18,6 +18,7 @@ import {
   VerifierOperator,
 } from "../src/index.js";
 import {
+  AppendLeaf,
   type CompiledStmt,
   FlakyLeaf,
   FuzzLeaf,
@@ -27,6 +28,7 @@ import {
   Scripted,
   type World,
 } from "./fuzz-leaves.js";
+import { hasFlaky, recurses } from "./fuzz-sanitize.js";
 import type { Spec, Stmt } from "./fuzz-spec.js";
 import { digest, hashOf, read, stableKey } from "./fuzz-values.js";
 
@@ -50,6 +52,9 @@ export function build(spec: Spec, world: World, pos: Pos = []): AnyOperator {
     case "flaky":
       world.positions.set(id, pos);
       return new FlakyLeaf(spec, id, world) as unknown as AnyOperator;
+    case "append":
+      world.positions.set(id, pos);
+      return new AppendLeaf(spec, id, world) as unknown as AnyOperator;
     case "vote":
       return new MostCommonOperator({
         name: id,
@@ -127,7 +132,7 @@ function ensemble(spec: Extract<Spec, { t: "ens" }>, id: string, world: World, p
   // Not with a flaky leaf inside: concurrent copies of one subtree would race on its
   // per-input attempt counter, and who fails first is the scheduler's choice in eager
   // execution too (a microtask more on one side changes it), not a property of the program.
-  const same = spec.same && !JSON.stringify(spec.members[0]).includes('"t":"flaky"');
+  const same = spec.same && !hasFlaky(spec.members[0]!);
   const one = same ? build(spec.members[0]!, world, [...pos, "m"]) : undefined;
   const members = one
     ? spec.members.map(() => one)
@@ -179,14 +184,18 @@ function mapReduce(spec: Extract<Spec, { t: "mr" }>, id: string, item: AnyOperat
   }) as unknown as AnyOperator;
 }
 
-/** A custom operator: its children are built in script order, each at its call's place. */
+/**
+ * A custom operator: its children are built in script order, each at its call's place; in
+ * one that calls itself, the script runs again inside its own statement, so nothing under
+ * it is ordered.
+ */
 function scripted(spec: Extract<Spec, { t: "custom" }>, id: string, world: World, pos: Pos) {
   const kids: AnyOperator[] = [];
   const add = (kid: Spec, at: Pos) => kids.push(build(kid, world, at)) - 1;
   const compile = (stmts: readonly Stmt[], prefix: Pos): CompiledStmt[] =>
     stmts.map((st, i) => compileStmt(st, [...prefix, `s${i}`], add, compile));
-  const script = compile(spec.script, pos);
-  return new Scripted(spec, id, kids, script) as unknown as AnyOperator;
+  const script = compile(spec.script, recurses(spec) ? [...pos, "m"] : pos);
+  return new Scripted(spec, id, world, kids, script) as unknown as AnyOperator;
 }
 
 function compileStmt(
@@ -204,6 +213,11 @@ function compileStmt(
     const calls = st.calls.map((c, j) => ({ kid: add(c.kid, [...here, `p${j}`]), arg: c.arg }));
     return { s: "all", calls, order: st.order };
   }
+  if (st.s === "chat") {
+    const append = add(st.append, [...here, "s0"]);
+    return { s: "chat", on: st.on, append, reply: add(st.reply, [...here, "s1"]) };
+  }
+  if (st.s === "mutate" || st.s === "self") return st;
   if (st.s === "if") {
     return {
       s: "if",

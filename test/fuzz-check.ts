@@ -48,6 +48,10 @@ export interface CheckResult {
   failures: number;
   /** Effectful calls eager execution made (the log entries compared, per mode). */
   effects: number;
+  /** Eager runs that changed their input (the input after each run compared, per mode). */
+  mutated: number;
+  /** Calls eager execution's custom operators made of themselves. */
+  selfCalls: number;
 }
 
 function optionsFor(mode: JitMode, root: Spec, variant: Variant, inputs: readonly unknown[]) {
@@ -70,25 +74,34 @@ function optionsFor(mode: JitMode, root: Spec, variant: Variant, inputs: readonl
 interface EagerRun {
   readonly outcome: Outcome;
   readonly log: readonly string[];
+  /** The caller's input after the run: programs may change it, and must do so alike. */
+  readonly after: string;
 }
 
 /** Eager runs of every input, or why the program cannot serve as a reference. */
-async function runEagerly(program: Program): Promise<{ runs: EagerRun[]; world: World } | string> {
+async function runEagerly(
+  program: Program,
+): Promise<{ runs: EagerRun[]; world: World; mutated: number } | string> {
   const world = new World();
   const eager = build(program.root, world);
   const runs: EagerRun[] = [];
+  let mutated = 0;
   for (const input of program.inputs) {
     const before = world.log.length;
     world.call++;
-    const outcome = await settle(() => callOperator(eager, structuredClone(input)));
+    // A fresh copy per run, eager and jitted alike: programs mutate their input.
+    const given = structuredClone(input);
+    const outcome = await settle(() => callOperator(eager, given));
     await drained(world);
     if (outcome === "hang") return "harness: eager run hung";
     const log = world.log.slice(before);
     const own = orderViolations(log, world);
     if (own.length > 0) return `harness: eager log out of its own order: ${own[0]}`;
-    runs.push({ outcome, log });
+    const after = canonical(given);
+    if (after !== canonical(input)) mutated++;
+    runs.push({ outcome, log, after });
   }
-  return { runs, world };
+  return { runs, world, mutated };
 }
 
 /** Every way one jitted run differs from eager's run of the same input. */
@@ -96,6 +109,7 @@ async function compareRun(
   where: string,
   want: EagerRun,
   got: Outcome,
+  given: unknown,
   world: World,
   log: readonly string[],
   variant: Variant,
@@ -104,6 +118,10 @@ async function compareRun(
   if (!(await drained(world))) out.push(`${where}: ${world.inFlight} calls still running`);
   const [a, b] = [show(want.outcome), show(got)];
   if (a !== b) out.push(`${where}: eager ${a}\n      jit   ${b}`);
+  const after = canonical(given);
+  if (after !== want.after) {
+    out.push(`${where}: input after the run\n      eager ${want.after}\n      jit   ${after}`);
+  }
   if ([...log].sort().join() !== [...want.log].sort().join()) {
     out.push(
       `${where}: effect log\n      eager ${want.log.join(" ")}\n      jit   ${log.join(" ")}`,
@@ -134,7 +152,8 @@ async function checkMode(program: Program, mode: JitMode, eager: readonly EagerR
     const where = `${mode} input #${k} ${JSON.stringify(input) ?? String(input)}`;
     const before = world.log.length;
     world.call++;
-    const got = await settle(() => callOperator(fast, structuredClone(input)));
+    const given = structuredClone(input);
+    const got = await settle(() => callOperator(fast, given));
     checks++;
     const want = eager[k]!;
     if (got === "hang") {
@@ -142,7 +161,7 @@ async function checkMode(program: Program, mode: JitMode, eager: readonly EagerR
       return { checks, mismatches };
     }
     const log = world.log.slice(before);
-    mismatches.push(...(await compareRun(where, want, got, world, log, program.variant)));
+    mismatches.push(...(await compareRun(where, want, got, given, world, log, program.variant)));
   }
   const executions = getJitStats(fast).executions;
   if (executions !== program.inputs.length) {
@@ -161,12 +180,16 @@ export async function checkProgram(
   modes: readonly JitMode[] = MODES,
 ): Promise<CheckResult> {
   const eager = await runEagerly(program);
-  if (typeof eager === "string") return { checks: 0, mismatches: [eager], failures: 0, effects: 0 };
+  if (typeof eager === "string") {
+    return { checks: 0, mismatches: [eager], failures: 0, effects: 0, mutated: 0, selfCalls: 0 };
+  }
   const result: CheckResult = {
     checks: 0,
     mismatches: [],
     failures: eager.runs.filter((r) => !r.outcome.ok).length,
     effects: eager.world.log.length,
+    mutated: eager.mutated,
+    selfCalls: eager.world.selfCalls,
   };
   for (const mode of modes) {
     const { checks, mismatches } = await checkMode(program, mode, eager.runs);

@@ -1,7 +1,8 @@
 /**
  * Differential fuzzing, bounded for `npm test`: random programs (test/fuzz-spec.ts) run
  * eagerly and jitted in every mode on several inputs of the same and different shapes must
- * agree on results, errors, effect logs and samples. `npm run fuzz` runs many more.
+ * agree on results, errors, effect logs, samples and what they did to their input (custom
+ * operators mutate it and call themselves). `npm run fuzz` runs many more.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -15,10 +16,19 @@ interface Tally {
   checks: number;
   failures: number;
   effects: number;
+  mutated: number;
+  selfCalls: number;
 }
 
 async function fuzz(arbitrary: fc.Arbitrary<Program>, seed: number, numRuns: number) {
-  const tally: Tally = { programs: 0, checks: 0, failures: 0, effects: 0 };
+  const tally: Tally = {
+    programs: 0,
+    checks: 0,
+    failures: 0,
+    effects: 0,
+    mutated: 0,
+    selfCalls: 0,
+  };
   const leaks: unknown[] = [];
   const onLeak = (reason: unknown) => leaks.push(reason);
   process.on("unhandledRejection", onLeak);
@@ -30,6 +40,8 @@ async function fuzz(arbitrary: fc.Arbitrary<Program>, seed: number, numRuns: num
       tally.checks += result.checks;
       tally.failures += result.failures;
       tally.effects += result.effects;
+      tally.mutated += result.mutated;
+      tally.selfCalls += result.selfCalls;
       assert.deepEqual(result.mismatches, [], JSON.stringify(program));
     });
     await fc.assert(property, { seed, numRuns });
@@ -48,6 +60,9 @@ test("fuzz: 200 random programs agree with eager execution in every mode", async
   // The programs really do fail and write effects, so errors and logs are compared.
   assert.ok(tally.failures > 50, `${tally.failures} failing eager runs`);
   assert.ok(tally.effects > 100, `${tally.effects} effectful calls`);
+  // And they really do change their input and call themselves.
+  assert.ok(tally.mutated > 20, `${tally.mutated} eager runs that changed their input`);
+  assert.ok(tally.selfCalls > 20, `${tally.selfCalls} calls of themselves`);
 });
 
 test("fuzz: 60 programs under preserveStochasticity and maxConcurrency 1 reuse no sample and finish", async () => {

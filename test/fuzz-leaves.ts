@@ -1,14 +1,15 @@
 /**
  * The operators fuzzed programs are built from besides the built-ins: leaves that report
- * to a World (calls in flight, the effect log, sample tokens), a flaky effectful leaf and
- * a custom operator that runs a script of child calls.
+ * to a World (calls in flight, the effect log, sample tokens), a flaky effectful leaf, an
+ * effectful leaf that appends to its input (chat memory) and a custom operator that runs a
+ * script of child calls, mutations and calls of itself.
  */
 
 import { z } from "zod";
 import { type AnyOperator, type CallContext, callOperator, Operator } from "../src/index.js";
 import type { Effects } from "../src/operator/effects.js";
-import { isRecordValue } from "./fuzz-sanitize.js";
-import type { Delay, Expr, Fail, Spec, Src } from "./fuzz-spec.js";
+import { isRecordValue, mutatesInput } from "./fuzz-sanitize.js";
+import type { Delay, Expr, Fail, Key, Spec, Src } from "./fuzz-spec.js";
 import { KEYS } from "./fuzz-spec.js";
 import { describeError, digest, hashOf, read } from "./fuzz-values.js";
 
@@ -18,6 +19,8 @@ export class World {
   /** Effectful leaf id → its position in eager order (see `precedes`). */
   readonly positions = new Map<string, readonly string[]>();
   inFlight = 0;
+  /** Calls custom operators made of themselves. */
+  selfCalls = 0;
   /** Index of the top-level call running now; sample tokens carry it. */
   call = 0;
   private nextId = 0;
@@ -136,6 +139,57 @@ export class FlakyLeaf extends Operator<unknown, unknown> {
   }
 }
 
+/**
+ * Changes `target[key]` in place: sets it to `value`, or appends `value` to the array under
+ * it as a new array (top-level mutation only: see the note in test/fuzz-spec.ts).
+ */
+export function mutateKey(
+  target: Record<string, unknown>,
+  key: string,
+  how: "set" | "append",
+  value: string,
+): void {
+  if (how === "set") {
+    target[key] = value;
+    return;
+  }
+  const old = target[key];
+  target[key] = Array.isArray(old) ? [...old, value] : [value];
+}
+
+/** An effectful call that appends to its input's memory, like a chat turn being stored. */
+export class AppendLeaf extends Operator<unknown, unknown> {
+  private readonly append: Extract<Spec, { t: "append" }>;
+  private readonly world: World;
+
+  constructor(spec: Extract<Spec, { t: "append" }>, id: string, world: World) {
+    super();
+    this.name = id;
+    this.append = spec;
+    this.world = world;
+  }
+
+  async forward(input: unknown, ctx: CallContext): Promise<unknown> {
+    const { append, world } = this;
+    world.inFlight++;
+    try {
+      const entry = `${this.name}:${digest(input)}`;
+      world.log.push(entry);
+      const store = () => {
+        if (isRecordValue(input)) {
+          mutateKey(input as Record<string, unknown>, append.key, "append", entry);
+        }
+      };
+      if (!append.late) store();
+      await pause(append.delay, ctx.signal);
+      if (append.late) store();
+      return append.write === null ? {} : { [append.write]: `${this.name}(${digest(input)})` };
+    } finally {
+      world.inFlight--;
+    }
+  }
+}
+
 /** Keeps only the program's keys of an object (so results stay small). */
 export function project(value: unknown): unknown {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
@@ -148,36 +202,47 @@ export type CompiledStmt =
   | { s: "call"; kid: number; arg: Expr; times: number }
   | { s: "all"; calls: { kid: number; arg: Expr }[]; order: readonly number[] }
   | { s: "if"; on: Src; yes: CompiledStmt[]; no: CompiledStmt[] }
-  | { s: "try"; body: CompiledStmt[] };
+  | { s: "try"; body: CompiledStmt[] }
+  | { s: "mutate"; target: Src; key: Key; how: "set" | "append" }
+  | { s: "chat"; on: Src; append: number; reply: number }
+  | { s: "self"; key: Key; arg: Expr };
 
 /** A user operator whose `forward` awaits its children in a scripted order, with glue. */
 export class Scripted extends Operator<unknown, unknown> {
   readonly kids: AnyOperator[];
   private readonly script: CompiledStmt[];
   private readonly custom: Extract<Spec, { t: "custom" }>;
+  private readonly world: World;
 
   constructor(
     spec: Extract<Spec, { t: "custom" }>,
     id: string,
+    world: World,
     kids: AnyOperator[],
     script: CompiledStmt[],
   ) {
     super();
     this.name = id;
+    this.world = world;
     this.kids = kids;
     this.script = script;
     this.custom = spec;
     if (spec.declare) {
       const rank = { pure: 0, stochastic: 1, effectful: 2 } as const;
-      this.effects = kids
-        .map((k) => k.effects)
-        .reduce<Effects>((a, b) => (rank[b] > rank[a] ? b : a), "pure");
+      // Changing its input is an effect the caller sees, whatever its children are.
+      this.effects = mutatesInput(spec)
+        ? "effectful"
+        : kids.map((k) => k.effects).reduce<Effects>((a, b) => (rank[b] > rank[a] ? b : a), "pure");
     }
   }
 
   async forward(input: unknown): Promise<unknown> {
     const vars: unknown[] = [];
-    await this.exec(this.script, input, vars);
+    // Read once, on entry: a statement may change the key before the call of itself, and
+    // the depth must still go down by one each time.
+    const key = selfKey(this.script);
+    const depth = key === undefined ? 0 : depthOf(read(input, key));
+    await this.exec(this.script, input, vars, depth);
     const out: Record<string, unknown> =
       this.custom.keepInput && isRecordValue(input) ? { ...(input as object) } : {};
     out[this.custom.write] = vars.map(project);
@@ -188,6 +253,7 @@ export class Scripted extends Operator<unknown, unknown> {
     stmts: readonly CompiledStmt[],
     input: unknown,
     vars: unknown[],
+    depth: number,
   ): Promise<void> {
     for (const st of stmts) {
       if (st.s === "call") {
@@ -204,10 +270,29 @@ export class Scripted extends Operator<unknown, unknown> {
         vars.push(...outs);
       } else if (st.s === "if") {
         const chosen = hashOf(source(st.on, input, vars)) % 2 === 0 ? st.yes : st.no;
-        await this.exec(chosen, input, vars);
+        await this.exec(chosen, input, vars, depth);
+      } else if (st.s === "mutate") {
+        const target = st.target.from === "input" ? input : result(st.target, vars);
+        if (isRecordValue(target)) {
+          const obj = target as Record<string, unknown>;
+          mutateKey(obj, st.key, st.how, `m${digest(obj)}`);
+        }
+      } else if (st.s === "chat") {
+        // The same object for both calls: the reply sees what the append stored.
+        const on = st.on.from === "input" ? input : (result(st.on, vars) ?? {});
+        const state = isRecordValue(on) ? on : { a: on };
+        vars.push(await callOperator(this.kids[st.append]!, state));
+        vars.push(await callOperator(this.kids[st.reply]!, state));
+      } else if (st.s === "self") {
+        if (depth > 0) {
+          const arg = evalExpr(st.arg, input, vars) as object;
+          const next = { ...arg, [st.key]: depth - 1 };
+          this.world.selfCalls++;
+          vars.push(await callOperator(this as unknown as AnyOperator, next));
+        }
       } else {
         try {
-          await this.exec(st.body, input, vars);
+          await this.exec(st.body, input, vars, depth);
         } catch (err) {
           vars.push({ a: `caught ${describeError(err)}` });
         }
@@ -216,9 +301,38 @@ export class Scripted extends Operator<unknown, unknown> {
   }
 }
 
+/** The key of the one call of itself a script makes (sanitize keeps one at most). */
+function selfKey(stmts: readonly CompiledStmt[]): string | undefined {
+  for (const st of stmts) {
+    if (st.s === "self") return st.key;
+    const inner =
+      st.s === "if"
+        ? (selfKey(st.yes) ?? selfKey(st.no))
+        : st.s === "try"
+          ? selfKey(st.body)
+          : undefined;
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
+/** An earlier result `src` names, or undefined before there is any. */
+function result(src: Src, vars: readonly unknown[]): unknown {
+  if (src.from === "input" || vars.length === 0) return undefined;
+  return src.from === "last" ? vars[vars.length - 1] : vars[src.v % vars.length];
+}
+
 function source(src: Src, input: unknown, vars: readonly unknown[]): unknown {
   if (src.from === "input" || vars.length === 0) return input;
-  return vars[src.v % vars.length];
+  return result(src, vars);
+}
+
+/** A recursion depth from a value: an integer 0–3 as is, anything else hashed into 0–3. */
+function depthOf(value: unknown): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 3) {
+    return value;
+  }
+  return hashOf(value) % 4;
 }
 
 function evalExpr(expr: Expr, input: unknown, vars: readonly unknown[]): unknown {

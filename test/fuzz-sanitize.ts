@@ -1,8 +1,9 @@
 /**
  * Keeps eager execution of a random program deterministic, so that any difference between
  * it and a jitted run is the JIT's: concurrent members that could fail never race each
- * other or an effectful sibling, and a step returns a non-object only where a Sequence or
- * Parallel checks it at once.
+ * other or an effectful sibling, concurrent members never mutate the object they share,
+ * a step returns a non-object only where a Sequence or Parallel checks it at once, and in a
+ * program that mutates, no step hands back its input itself.
  */
 import type { Call, Spec, Stmt } from "./fuzz-spec.js";
 
@@ -20,6 +21,7 @@ function escapes(spec: Spec): boolean {
     case "vote":
       return true;
     case "verify":
+    case "append":
       return false;
     case "retry":
       if (spec.body.t === "flaky" && spec.body.failures < spec.attempts) return false;
@@ -39,15 +41,25 @@ function stmtEscapes(st: Stmt): boolean {
       return st.calls.some((c) => escapes(c.kid));
     case "if":
       return st.yes.some(stmtEscapes) || st.no.some(stmtEscapes);
+    case "chat":
+      return escapes(st.append) || escapes(st.reply);
+    // A call of itself fails only where the rest of its script does.
     case "try":
+    case "mutate":
+    case "self":
       return false;
   }
+}
+
+/** Whether `spec` contains a flaky leaf (whose attempt counts concurrent copies would race on). */
+export function hasFlaky(spec: Spec): boolean {
+  return spec.t === "flaky" || kids(spec).some(hasFlaky);
 }
 
 /** Whether `spec` contains a leaf that writes to the effect log. */
 export function logs(spec: Spec): boolean {
   if (spec.t === "leaf") return spec.effects === "effectful";
-  if (spec.t === "flaky") return true;
+  if (spec.t === "flaky" || spec.t === "append") return true;
   return kids(spec).some(logs);
 }
 
@@ -88,7 +100,140 @@ function stmtKids(st: Stmt): Spec[] {
       return [...st.yes, ...st.no].flatMap(stmtKids);
     case "try":
       return st.body.flatMap(stmtKids);
+    case "chat":
+      return [st.append, st.reply];
+    case "mutate":
+    case "self":
+      return [];
   }
+}
+
+function someStmt(stmts: readonly Stmt[], p: (st: Stmt) => boolean): boolean {
+  return stmts.some(
+    (st) =>
+      p(st) ||
+      (st.s === "if" && (someStmt(st.yes, p) || someStmt(st.no, p))) ||
+      (st.s === "try" && someStmt(st.body, p)),
+  );
+}
+
+/** Whether a custom operator's script calls the operator itself. */
+export function recurses(spec: Extract<Spec, { t: "custom" }>): boolean {
+  return someStmt(spec.script, (st) => st.s === "self");
+}
+
+/** Whether `spec` mutates anything anywhere (an append leaf, a mutate or chat statement). */
+export function mutates(spec: Spec): boolean {
+  if (spec.t === "append") return true;
+  if (spec.t === "custom" && someStmt(spec.script, (st) => st.s === "mutate" || st.s === "chat"))
+    return true;
+  return kids(spec).some(mutates);
+}
+
+/** Whether `spec` recurses anywhere. */
+export function recursive(spec: Spec): boolean {
+  return (spec.t === "custom" && recurses(spec)) || kids(spec).some(recursive);
+}
+
+/**
+ * Whether a call of `spec` may change the object it is given (top-level keys). A Sequence
+ * hands its input itself only to its first step, a pipe to its first; a map-reduce item is
+ * an object of its own; a custom operator's results are its own (see `freshen`), so only
+ * what it does to its input counts: a mutate or chat statement on it, or a child given it
+ * as is (`same`, which is the input, or a result, or the input while there is none).
+ */
+export function mutatesInput(spec: Spec): boolean {
+  switch (spec.t) {
+    case "append":
+      return true;
+    case "seq":
+    case "box":
+      return spec.steps[0] !== undefined && mutatesInput(spec.steps[0]);
+    case "mr":
+      return false;
+    case "custom":
+      return someStmt(spec.script, (st) => {
+        switch (st.s) {
+          case "mutate":
+            return st.target.from === "input";
+          case "chat":
+            return st.on.from === "input" || mutatesInput(st.append) || mutatesInput(st.reply);
+          case "call":
+            return st.call.arg.e === "same" && mutatesInput(st.call.kid);
+          case "all":
+            return st.calls.some((c) => c.arg.e === "same" && mutatesInput(c.kid));
+          default:
+            return false;
+        }
+      });
+    default:
+      return kids(spec).some(mutatesInput);
+  }
+}
+
+/** `spec` with nothing inside it that changes its input: appends become plain log writes. */
+function noInputMutation(spec: Spec): Spec {
+  if (spec.t === "append") {
+    return {
+      t: "leaf",
+      effects: "effectful",
+      inKey: null,
+      write: spec.write ?? spec.key,
+      delay: spec.delay,
+      zod: false,
+      fail: null,
+    };
+  }
+  if (spec.t !== "custom") return mapKids(spec, noInputMutation);
+  const stmt = (st: Stmt): Stmt[] => {
+    switch (st.s) {
+      case "mutate":
+        return st.target.from === "input" ? [] : [st];
+      case "if":
+        return [{ ...st, yes: st.yes.flatMap(stmt), no: st.no.flatMap(stmt) }];
+      case "try":
+        return [{ ...st, body: st.body.flatMap(stmt) }];
+      default:
+        return [st];
+    }
+  };
+  return mapKids({ ...spec, script: spec.script.flatMap(stmt) }, noInputMutation);
+}
+
+/**
+ * An empty Sequence returns its input itself; in a program that mutates, it becomes a
+ * Parallel around it, which returns a fresh copy. Eager execution would otherwise alias a
+ * result with an input (a later mutation of one changing the other) where a jitted run may
+ * hand a structured copy, which DESIGN §7 allows for pure calls.
+ */
+export function freshen(spec: Spec): Spec {
+  const empty = (s: Spec | undefined) => s?.t === "seq" && s.steps.length === 0;
+  if (spec.t === "par" && spec.members.length === 1 && empty(spec.members[0])) return spec;
+  if (empty(spec)) return { t: "par", members: [spec] };
+  return mapKids(spec, freshen);
+}
+
+/** Members run at once on one object: none of them may change it (one alone may). */
+function unshared(members: readonly Spec[]): Spec[] {
+  if (members.length < 2) return [...members];
+  return members.map((m) => (mutatesInput(m) ? noInputMutation(m) : m));
+}
+
+/** Keeps the first call of itself in a script (in eager order; none with `none`). */
+function oneSelf(script: readonly Stmt[], none = false): Stmt[] {
+  let seen = none;
+  const keep = (stmts: readonly Stmt[]): Stmt[] =>
+    stmts.flatMap((st): Stmt[] => {
+      if (st.s === "self") {
+        if (seen) return [];
+        seen = true;
+        return [st];
+      }
+      if (st.s === "if") return [{ ...st, yes: keep(st.yes), no: keep(st.no) }];
+      if (st.s === "try") return [{ ...st, body: keep(st.body) }];
+      return [st];
+    });
+  return keep(script);
 }
 
 /** Removes every failure inside `spec` (a flaky leaf becomes a plain effectful one). */
@@ -125,6 +270,11 @@ function mapKids(spec: Spec, f: (s: Spec) => Spec): Spec {
         return { ...st, yes: st.yes.map(stmt), no: st.no.map(stmt) };
       case "try":
         return { ...st, body: st.body.map(stmt) };
+      case "chat":
+        return { ...st, append: f(st.append), reply: f(st.reply) };
+      case "mutate":
+      case "self":
+        return st;
     }
   };
   switch (spec.t) {
@@ -180,25 +330,25 @@ export function sanitize(spec: Spec, directStep: boolean): Spec {
     case "flaky":
     case "vote":
     case "verify":
+    case "append":
       return spec;
     case "seq":
       return { ...spec, steps: spec.steps.map((s) => sanitize(s, true)) };
     case "par":
       return {
         ...spec,
-        members: concurrentGroup(
-          spec.members.map((s) => sanitize(s, true)),
-          true,
-        ),
+        members: concurrentGroup(unshared(spec.members.map((s) => sanitize(s, true))), true),
       };
     case "ens": {
-      const members = spec.members.map((s) => sanitize(s, false));
-      if (spec.same) {
+      const members = unshared(spec.members.map((s) => sanitize(s, false)));
+      if (spec.same && !hasFlaky(spec.members[0]!)) {
         const first = members[0]!;
         const safe = escapes(first) && logs(first) ? noFailures(first) : first;
         return { ...spec, members: [safe, ...members.slice(1)] };
       }
-      return { ...spec, members: concurrentGroup(members, true) };
+      // The builder makes one instance only of a member without a flaky leaf (see
+      // ensemble() in test/fuzz-build.ts); otherwise these are distinct concurrent members.
+      return { ...spec, same: false, members: concurrentGroup(members, true) };
     }
     case "box":
       return { ...spec, steps: spec.steps.map((s) => sanitize(s, false)) };
@@ -211,10 +361,22 @@ export function sanitize(spec: Spec, directStep: boolean): Spec {
       const racy = escapes(item) && (logs(item) || failSites(item) > 1);
       return { ...spec, item: racy ? noFailures(item) : item };
     }
-    case "custom":
-      return { ...spec, script: spec.script.map(sanitizeStmt) };
+    case "custom": {
+      const script = oneSelf(spec.script).map(sanitizeStmt);
+      if (CHILDLESS_RECURSION || script.some((st) => stmtKids(st).length > 0)) {
+        return { ...spec, script };
+      }
+      // Known bug, pinned as a todo in test/regressions.test.ts: an operator without child
+      // fields counts as a leaf and holds a budget slot while it calls itself, so recursion
+      // deeper than maxConcurrency deadlocks (eager under configure() too). Each such hang
+      // keeps its slots of the global budget for good, so a long run would stall on them.
+      return { ...spec, script: oneSelf(script, true) };
+    }
   }
 }
+
+/** FUZZ_CHILDLESS_RECURSION=1 keeps custom operators that call only themselves. */
+const CHILDLESS_RECURSION = process.env.FUZZ_CHILDLESS_RECURSION === "1";
 
 function sanitizeStmt(st: Stmt): Stmt {
   const call = (c: Call): Call => ({ ...c, kid: sanitize(c.kid, false) });
@@ -223,15 +385,17 @@ function sanitizeStmt(st: Stmt): Stmt {
       return { ...st, call: call(st.call) };
     case "all": {
       // Awaited in a fixed order, so several failures still give one answer.
-      const kidsOut = concurrentGroup(
-        st.calls.map((c) => call(c).kid),
-        false,
-      );
+      const kidsOut = concurrentGroup(unshared(st.calls.map((c) => call(c).kid)), false);
       return { ...st, calls: st.calls.map((c, i) => ({ ...c, kid: kidsOut[i]! })) };
     }
     case "if":
       return { ...st, yes: st.yes.map(sanitizeStmt), no: st.no.map(sanitizeStmt) };
     case "try":
       return { ...st, body: st.body.map(sanitizeStmt) };
+    case "chat":
+      return { ...st, append: sanitize(st.append, false), reply: sanitize(st.reply, false) };
+    case "mutate":
+    case "self":
+      return st;
   }
 }

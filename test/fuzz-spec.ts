@@ -1,13 +1,20 @@
 /**
  * Random operator programs for differential fuzzing, as plain data (so fast-check can
  * shrink them): nested built-in composites, keyed and unkeyed maps, custom operators that
- * await their children in scripted orders with glue and data-dependent branches, seeded
- * stochastic leaves and effectful leaves that write a log. test/fuzz-build.ts turns a spec
- * into operators; test/fuzz-check.ts runs one eagerly and jitted and compares.
+ * await their children in scripted orders with glue and data-dependent branches, mutate
+ * their input and their children's outputs, and call themselves; seeded stochastic leaves,
+ * effectful leaves that write a log and effectful leaves that append to their input (chat
+ * memory). test/fuzz-build.ts turns a spec into operators; test/fuzz-check.ts runs one
+ * eagerly and jitted and compares.
+ *
+ * Mutation is of top-level keys only (`obj[key] = …`, an append builds a new array): the
+ * JIT guards and memoizes by structured copies (DESIGN §7), so a nested array a pure call's
+ * output shares with its input is shared in eager execution and not in a jitted one. A
+ * program that pushed into such an array would test aliasing no copy can keep, not the JIT.
  */
 import fc from "fast-check";
 import type { Effects } from "../src/operator/effects.js";
-import { isRecordValue, sanitize } from "./fuzz-sanitize.js";
+import { freshen, isRecordValue, mutates, sanitize } from "./fuzz-sanitize.js";
 
 export const KEYS = ["a", "b", "c", "d", "e"] as const;
 export type Key = (typeof KEYS)[number];
@@ -48,6 +55,17 @@ export type Spec =
       readonly fail: Fail | null;
     }
   | { readonly t: "flaky"; readonly failures: 1 | 2; readonly write: Key; readonly delay: Delay }
+  /**
+   * Effectful, writes the log and appends an entry to its input's array under `key` (chat
+   * memory), before or (`late`) after its pause; returns `{ [write]: … }` or `{}`.
+   */
+  | {
+      readonly t: "append";
+      readonly key: Key;
+      readonly write: Key | null;
+      readonly delay: Delay;
+      readonly late: boolean;
+    }
   /** A MostCommonOperator over `responses` (fails when there are none), writing `write`. */
   | { readonly t: "vote"; readonly write: Key }
   /** A VerifierOperator of `inKey` (whole input when null); one condition may throw. */
@@ -87,7 +105,11 @@ export type Spec =
     };
 
 /** Where a custom operator's glue takes a value from: its input or an earlier result. */
-export type Src = { readonly from: "input" } | { readonly from: "var"; readonly v: number };
+export type Src =
+  | { readonly from: "input" }
+  | { readonly from: "var"; readonly v: number }
+  /** The latest result (the input before any). */
+  | { readonly from: "last" };
 
 export type Expr =
   | { readonly e: "same"; readonly src: Src }
@@ -110,7 +132,25 @@ export type Stmt =
       readonly yes: readonly Stmt[];
       readonly no: readonly Stmt[];
     }
-  | { readonly s: "try"; readonly body: readonly Stmt[] };
+  | { readonly s: "try"; readonly body: readonly Stmt[] }
+  /**
+   * Mutates `target` in place when it is an object: sets `key`, or appends to the array
+   * under it. On the input, the caller sees it (the custom operator is then effectful); on
+   * a result, the next call given that result (`same` of it) sees it.
+   */
+  | {
+      readonly s: "mutate";
+      readonly target: Src;
+      readonly key: Key;
+      readonly how: "set" | "append";
+    }
+  /** Chat memory: `append` on the object at `on`, then `reply` on that same object. */
+  | { readonly s: "chat"; readonly on: Src; readonly append: Spec; readonly reply: Spec }
+  /**
+   * Calls this very operator on `arg` with `key` set to a depth one less than its own:
+   * the input's `key` when it is an integer 0–3, else a hash of it mod 4; none at depth 0.
+   */
+  | { readonly s: "self"; readonly key: Key; readonly arg: Expr };
 
 export interface Variant {
   readonly preserveStochasticity: boolean;
@@ -182,9 +222,18 @@ const verifyArb: fc.Arbitrary<Spec> = fc.record({
   throws: fc.boolean(),
 });
 
+const appendArb = fc.record({
+  t: fc.constant("append" as const),
+  key,
+  write: optKey(1),
+  delay,
+  late: fc.boolean(),
+});
+
 const leafSpec = fc.oneof(
   { arbitrary: mapArb, weight: 4 },
   { arbitrary: leafArb, weight: 4 },
+  { arbitrary: appendArb, weight: 1 },
   { arbitrary: flakyArb, weight: 1 },
   { arbitrary: voteArb, weight: 1 },
   { arbitrary: verifyArb, weight: 1 },
@@ -192,8 +241,9 @@ const leafSpec = fc.oneof(
 
 const srcArb = (maxVar: number): fc.Arbitrary<Src> =>
   fc.oneof(
-    fc.constant<Src>({ from: "input" }),
-    fc.nat(maxVar).map((v): Src => ({ from: "var", v })),
+    { arbitrary: fc.constant<Src>({ from: "input" }), weight: 2 },
+    { arbitrary: fc.nat(maxVar).map((v): Src => ({ from: "var", v })), weight: 2 },
+    { arbitrary: fc.constant<Src>({ from: "last" }), weight: 1 },
   );
 
 const exprArb: fc.Arbitrary<Expr> = fc.oneof(
@@ -202,6 +252,49 @@ const exprArb: fc.Arbitrary<Expr> = fc.oneof(
   fc.record({ e: fc.constant("hash" as const), src: srcArb(3), as: key }),
   srcArb(3).map((src): Expr => ({ e: "merge", src })),
 );
+
+/**
+ * A custom operator that calls itself between calls of pure leaves (and mutates only its
+ * own results): declared, it is pure, so the JIT may dedupe, memoize and start it early;
+ * undeclared, it is effectful. Random scripts rarely have only pure children.
+ */
+const pureLeafArb: fc.Arbitrary<Spec> = fc.oneof(
+  mapArb.map((m): Spec => (m.t === "map" ? { ...m, stochastic: false } : m)),
+  leafArb.map((l): Spec => (l.t === "leaf" ? { ...l, effects: "pure" } : l)),
+  verifyArb,
+);
+const pureStmtArb: fc.Arbitrary<Stmt> = fc.oneof(
+  {
+    arbitrary: fc.record({
+      s: fc.constant("call" as const),
+      call: fc.record({ kid: pureLeafArb, arg: exprArb }),
+      times: fc.constantFrom<1 | 2>(1, 1, 2),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      s: fc.constant("mutate" as const),
+      target: fc.constantFrom<Src>({ from: "last" }, { from: "var", v: 0 }),
+      key,
+      how: fc.constantFrom<"set" | "append">("set", "append"),
+    }),
+    weight: 1,
+  },
+);
+const pureRecursionArb: fc.Arbitrary<Spec> = fc.record({
+  t: fc.constant("custom" as const),
+  script: fc
+    .tuple(
+      fc.array(pureStmtArb, { maxLength: 2 }),
+      fc.record({ s: fc.constant("self" as const), key, arg: exprArb }),
+      fc.array(pureStmtArb, { minLength: 1, maxLength: 2 }),
+    )
+    .map(([before, self, after]): Stmt[] => [...before, self, ...after]),
+  declare: fc.boolean(),
+  keepInput: fc.boolean(),
+  write: key,
+});
 
 const arbs = new Map<number, fc.Arbitrary<Spec>>();
 
@@ -274,6 +367,7 @@ export function specArb(depth: number): fc.Arbitrary<Spec> {
       }),
       weight: 3,
     },
+    { arbitrary: pureRecursionArb, weight: 1 },
   );
   arbs.set(depth, made);
   return made;
@@ -282,6 +376,25 @@ export function specArb(depth: number): fc.Arbitrary<Spec> {
 function scriptArb(depth: number): fc.Arbitrary<Stmt[]> {
   const call = fc.record({ kid: specArb(depth - 1), arg: exprArb });
   const simple: fc.Arbitrary<Stmt> = fc.oneof(
+    {
+      arbitrary: fc.record({
+        s: fc.constant("mutate" as const),
+        target: srcArb(3),
+        key,
+        how: fc.constantFrom<"set" | "append">("set", "append"),
+      }),
+      weight: 2,
+    },
+    {
+      arbitrary: fc.record({
+        s: fc.constant("chat" as const),
+        on: srcArb(3),
+        append: appendArb,
+        reply: specArb(depth - 1),
+      }),
+      weight: 1,
+    },
+    { arbitrary: fc.record({ s: fc.constant("self" as const), key, arg: exprArb }), weight: 1 },
     {
       arbitrary: fc.record({
         s: fc.constant("call" as const),
@@ -402,7 +515,8 @@ export function programArb(depth = 3): fc.Arbitrary<Program> {
   return fc
     .record({ root: specArb(depth), inputs: inputsArb, variant: variantArb })
     .map(({ root, inputs, variant }) => {
-      const clean = sanitize(root, true);
+      const sane = sanitize(root, true);
+      const clean = mutates(sane) ? freshen(sane) : sane;
       // Only Sequence and Parallel check their input before anything else runs; any other
       // root would hand a bad input to concurrent members that race to report it.
       const checks = clean.t === "seq" || clean.t === "par";

@@ -9,6 +9,7 @@ import { Budget } from "../src/core/budget.js";
 import {
   type AnyOperator,
   type CallContext,
+  callOperator,
   EnsembleOperator,
   getJitStats,
   jit,
@@ -387,5 +388,48 @@ test("fuzz: a traced operator retraced by one call while another still speculate
     assert.equal(getJitStats(fast).executions, 4);
   } finally {
     process.off("unhandledRejection", onLeak);
+  }
+});
+
+test("fuzz: a custom operator that calls only itself, deeper than maxConcurrency, finishes in every mode", {
+  todo: "open bug (src/operator): an operator without child fields counts as a leaf and holds a budget slot while it calls itself, so recursion deeper than maxConcurrency deadlocks; eager under configure({ maxConcurrency: 2 }) too",
+}, async () => {
+  // Shrunk by the fuzzer (kept out of its generator meanwhile: FUZZ_CHILDLESS_RECURSION=1
+  // brings it back): {"root":{"t":"custom","script":[{"s":"self","key":"d","arg":{"e":
+  // "same","src":{"from":"input"}}}],"declare":true,"keepInput":false,"write":"a"},
+  // "inputs":[{"d":3}],"variant":{…,"maxConcurrency":2}} → every mode "hung (eager: ok
+  // {"a":[{"a":[{"a":[{"a":[]}]}]}]})".
+  class Countdown extends Operator<{ n: number }, { trail: string }> {
+    override effects = "pure" as const;
+    async forward(input: { n: number }): Promise<{ trail: string }> {
+      if (input.n <= 0) return { trail: "0" };
+      const rest = (await callOperator(this as unknown as AnyOperator, {
+        n: input.n - 1,
+      })) as { trail: string };
+      return { trail: `${input.n},${rest.trail}` };
+    }
+  }
+  assert.deepEqual(await new Countdown()({ n: 3 }), { trail: "3,2,1,0" });
+  for (const mode of ["auto", "structural", "trace", "enhanced"] as const) {
+    const controller = new AbortController();
+    const fast = jit(new Countdown(), { mode, maxConcurrency: 2 });
+    const run = fast({ n: 3 }, { signal: controller.signal });
+    let outcome: unknown = "still pending";
+    run.then(
+      (value) => {
+        outcome = value;
+      },
+      (err: unknown) => {
+        outcome = err;
+      },
+    );
+    // A bounded number of event-loop turns, not a clock: the calls take none of their own.
+    for (let i = 0; i < 1000 && outcome === "still pending"; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
+    // Frees the slots a deadlock holds, so later tests keep the whole global budget.
+    controller.abort(new Error("deadlocked"));
+    await run.catch(() => {});
+    assert.deepEqual(outcome, { trail: "3,2,1,0" }, mode);
   }
 });
