@@ -9,8 +9,6 @@
  *   npm run fuzz -- --shrink 1234 --match "hung"   # the smallest program still failing so
  *
  * FUZZ_HANG_MS (default 10000) is how long a run may take before it counts as hung.
- * FUZZ_CHILDLESS_RECURSION=1 generates custom operators that call only themselves (a known
- * deadlock under maxConcurrency, pinned as a todo in test/regressions.test.ts).
  */
 import fc from "fast-check";
 import { getJitStats, resetJit } from "../src/index.js";

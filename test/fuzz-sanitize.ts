@@ -362,21 +362,12 @@ export function sanitize(spec: Spec, directStep: boolean): Spec {
       return { ...spec, item: racy ? noFailures(item) : item };
     }
     case "custom": {
-      const script = oneSelf(spec.script).map(sanitizeStmt);
-      if (CHILDLESS_RECURSION || script.some((st) => stmtKids(st).length > 0)) {
-        return { ...spec, script };
-      }
-      // Known bug, pinned as a todo in test/regressions.test.ts: an operator without child
-      // fields counts as a leaf and holds a budget slot while it calls itself, so recursion
-      // deeper than maxConcurrency deadlocks (eager under configure() too). Each such hang
-      // keeps its slots of the global budget for good, so a long run would stall on them.
-      return { ...spec, script: oneSelf(script, true) };
+      // A custom operator that calls only itself is kept: a leaf that calls an operator
+      // gives its budget slot back first (the deadlock the fuzzer found, now a regression test).
+      return { ...spec, script: oneSelf(spec.script).map(sanitizeStmt) };
     }
   }
 }
-
-/** FUZZ_CHILDLESS_RECURSION=1 keeps custom operators that call only themselves. */
-const CHILDLESS_RECURSION = process.env.FUZZ_CHILDLESS_RECURSION === "1";
 
 function sanitizeStmt(st: Stmt): Stmt {
   const call = (c: Call): Call => ({ ...c, kid: sanitize(c.kid, false) });
