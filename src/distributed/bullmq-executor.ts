@@ -121,10 +121,11 @@ export class BullMQExecutor implements LeafExecutor {
       options.operators instanceof Map
         ? options.operators
         : collectOperators(options.operators as AnyOperator);
-    const { client, owned } = ownConnection(options.redis, `ember-xcs driver ${queueName}`);
+    // Auto-pipelining sends the adds of one tick (the ready nodes of a wave) in one write.
+    const { client, owned } = ownConnection(options.redis, `ember-xcs driver ${queueName}`, true);
     const queue = new Queue(queueName, { connection: client });
     // QueueEvents blocks on its connection, so it gets its own, which the executor closes.
-    const eventsClient = client.duplicate();
+    const eventsClient = client.duplicate({ enableAutoPipelining: false });
     eventsClient.on("error", () => {});
     await queue.waitUntilReady();
     // The listener starts at the stream's current end, read now: QueueEvents' default ("$",

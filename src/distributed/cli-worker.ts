@@ -4,6 +4,8 @@
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { getGlobalBudget } from "../core/budget.js";
+import { configure } from "../engine/configure.js";
 import { withExecutor } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { BullMQExecutor, type BullMQExecutorOptions } from "./bullmq-executor.js";
@@ -35,6 +37,9 @@ export interface RunWorkerOptions extends Omit<WorkerOptions, "operators" | "red
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const { module, signal, onReady, ...rest } = options;
   const operators = collectOperators(await loadOperator(module));
+  // The process is the worker's: its global budget must not cap the jobs it was told to run.
+  const concurrency = rest.concurrency ?? 8;
+  if (concurrency > getGlobalBudget().limit) configure({ maxConcurrency: concurrency });
   const worker = await startWorker({ ...rest, operators });
   await new Promise<void>((done) => {
     const stop = () => {

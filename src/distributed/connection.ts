@@ -10,12 +10,13 @@ export function reconnectDelayMs(attempt: number): number {
  * offline queue instead of failing (`maxRetriesPerRequest: null`, which BullMQ requires for
  * workers and which keeps the driver from losing an `add`), and reconnects with backoff.
  */
-export function connect(url: string, name: string): Redis {
+export function connect(url: string, name: string, autoPipelining = false): Redis {
   const client = new Redis(url, {
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     retryStrategy: reconnectDelayMs,
     connectionName: name,
+    enableAutoPipelining: autoPipelining,
   });
   // Errors while Redis is away are retried by ioredis; without a listener they would crash.
   client.on("error", () => {});
@@ -26,8 +27,9 @@ export function connect(url: string, name: string): Redis {
 export function ownConnection(
   redis: string | Redis,
   name: string,
+  autoPipelining = false,
 ): { client: Redis; owned: boolean } {
   return typeof redis === "string"
-    ? { client: connect(redis, name), owned: true }
+    ? { client: connect(redis, name, autoPipelining), owned: true }
     : { client: redis, owned: false };
 }
