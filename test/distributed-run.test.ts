@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { Queue } from "bullmq";
 import { RemoteError, withBullMQ } from "../src/distributed/index.js";
-import type { AnyOperator } from "../src/index.js";
-import { CounterServer, RedisServer, redisSkip, WorkerProcess } from "./fixtures/cluster.js";
+import { type AnyOperator, jit } from "../src/index.js";
+import { CounterServer, RedisServer, redisSkip, until, WorkerProcess } from "./fixtures/cluster.js";
 import build, { stamps } from "./fixtures/distributed-module.js";
 
 const skip = redisSkip();
@@ -140,5 +141,36 @@ test("distributed: an aborted call rejects with the abort reason and its job is 
     controller.abort(reason);
     await assert.rejects(pending, (e) => e === reason);
     assert.equal(ex.inFlight, 0);
+    const queue = new Queue(ex.queueName, { connection: { url: redis.url } });
+    try {
+      await until(async () => (await queue.getJobCounts("wait")).wait === 0);
+      assert.equal(ex.stats.sent, 1);
+    } finally {
+      await queue.close();
+    }
   });
+});
+
+test("distributed: a jitted plan sends its leaf calls through the same executor, with the same output", {
+  skip,
+}, async () => {
+  const op = build();
+  const fast = jit(op, { mode: "structural" }) as unknown as AnyOperator;
+  const some = items.slice(0, 10);
+  const local = await Promise.all(some.map((i) => call(op, i)));
+  const worker = await WorkerProcess.spawn(redis.url, { env: { COUNTER_URL: counter.url } });
+  try {
+    const { out, stats } = await withBullMQ({ redis: redis.url, operators: op }, async (ex) => ({
+      out: await Promise.all(some.map((i) => call(fast, i))),
+      stats: ex.stats,
+    }));
+    assert.deepEqual(out, local);
+    // The model calls and the counting fake went to the worker (fused sync maps may run here).
+    const ran = new Set(worker.lines.filter((l) => l.type === "completed").map((l) => l.name));
+    for (const name of ["answer", "critic", "count"])
+      assert.ok(ran.has(name), `${name} never ran remotely`);
+    assert.ok(stats.completed >= 30);
+  } finally {
+    await worker.kill("SIGTERM");
+  }
 });
