@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Queue } from "bullmq";
 import { RemoteError, withBullMQ } from "../src/distributed/index.js";
-import { type AnyOperator, jit } from "../src/index.js";
+import { type AnyOperator, jit, withUsage } from "../src/index.js";
 import { CounterServer, RedisServer, redisSkip, until, WorkerProcess } from "./fixtures/cluster.js";
 import build, { stamps } from "./fixtures/distributed-module.js";
 
@@ -30,7 +30,9 @@ test("distributed: 50 items × 6 leaf calls on two worker processes equal the in
 }, async () => {
   const op = build();
   stamps.length = 0;
-  const local = await Promise.all(items.map((i) => call(op, i)));
+  const { result: local, usage: localUsage } = await withUsage(() =>
+    Promise.all(items.map((i) => call(op, i))),
+  );
   assert.equal(stamps.length, 50);
   counter.hits.clear();
   const workers = await Promise.all([
@@ -39,11 +41,19 @@ test("distributed: 50 items × 6 leaf calls on two worker processes equal the in
   ]);
   try {
     stamps.length = 0;
-    const { out, stats } = await withBullMQ({ redis: redis.url, operators: op }, async (ex) => ({
-      out: await Promise.all(items.map((i) => call(op, i))),
-      stats: ex.stats,
-    }));
+    const { out, stats, used } = await withBullMQ(
+      { redis: redis.url, operators: op },
+      async (ex) => {
+        const run = await withUsage(() => Promise.all(items.map((i) => call(op, i))));
+        return { out: run.result, used: run.usage, stats: ex.stats };
+      },
+    );
     assert.deepEqual(out, local);
+    // The model calls made on workers count in the driver's usage, as in-process.
+    assert.equal(used.calls, 100);
+    assert.equal(used.calls, localUsage.calls);
+    assert.equal(used.promptTokens, localUsage.promptTokens);
+    assert.equal(used.completionTokens, localUsage.completionTokens);
     // Six pure/stochastic leaves per item went to workers; the effectful stamp ran here.
     assert.equal(stats.completed, 300);
     assert.equal(stats.sent, 300);

@@ -4,10 +4,20 @@ import type { Redis } from "ioredis";
 import { onAbort as subscribeAbort } from "../core/cancel.js";
 import { type Clock, realClock, type TimerHandle } from "../core/clock.js";
 import { AbortError, OptionError } from "../core/errors.js";
-import type { CallContext, LeafExecutor } from "../operator/context.js";
+import { recordUsage } from "../models/usage.js";
+import { type CallContext, type LeafExecutor, runInContext } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 import { ownConnection } from "./connection.js";
-import { DEFAULT_QUEUE, decodeFailure, isWireSafe, type JobData, jobIdFor } from "./job.js";
+import { RemoteError } from "./errors.js";
+import {
+  DEFAULT_QUEUE,
+  decodeFailure,
+  isWireSafe,
+  type JobData,
+  type JobResult,
+  jobIdFor,
+  type WireUsage,
+} from "./job.js";
 import { collectOperators, mayRunRemotely, type OperatorRegistry } from "./registry.js";
 
 /** Limits that hold for the whole cluster, stored in Redis on the queue. */
@@ -177,13 +187,23 @@ export class BullMQExecutor implements LeafExecutor {
     if (!isWireSafe(input)) {
       // A class instance or a function would not survive JSON: the driver runs the call.
       this.stats.local++;
-      return Promise.resolve(
-        (operator as unknown as { forward(i: unknown, c: CallContext): unknown }).forward(
-          input,
-          ctx,
-        ),
-      );
+      const local = operator as unknown as { forward(i: unknown, c: CallContext): unknown };
+      return Promise.resolve(runInContext(ctx, () => local.forward(input, ctx)));
     }
+    return this.send(operator, input, ctx).then(
+      (result) => {
+        const { output, usage } = result as JobResult;
+        replayUsage(usage, operator, ctx);
+        return output;
+      },
+      (error: unknown) => {
+        if (error instanceof RemoteError) replayUsage(error.usage, operator, ctx);
+        throw error;
+      },
+    );
+  }
+
+  private send(operator: AnyOperator, input: unknown, ctx: CallContext): Promise<unknown> {
     const n = this.occurrences.get(ctx.path) ?? 0;
     this.occurrences.set(ctx.path, n + 1);
     const jobId = jobIdFor(this.runId, ctx.path, n);
@@ -317,6 +337,17 @@ export class BullMQExecutor implements LeafExecutor {
       await this.queue.setGlobalRateLimit(rateLimit.max, rateLimit.durationMs);
     }
   }
+}
+
+/**
+ * Reports a job's model calls in the caller's context, as if they had been made here: the
+ * driver's usage ledger, `withUsage` scopes and observers see every call the run made.
+ */
+function replayUsage(records: readonly WireUsage[], operator: AnyOperator, ctx: CallContext): void {
+  if (!Array.isArray(records)) return;
+  runInContext(ctx, () => {
+    for (const r of records) recordUsage({ ...r, operator, path: ctx.path });
+  });
 }
 
 function checkLimits(limits: ClusterLimits): ClusterLimits {

@@ -1,4 +1,5 @@
 import { formatMessage } from "../core/errors.js";
+import type { UsageRecord } from "../models/usage.js";
 
 /** Codes of errors the distributed layer raises itself (a worker's own codes pass through). */
 export type DistributedErrorCode =
@@ -20,6 +21,8 @@ export class RemoteError extends Error {
   /** The class name of the error on the worker (`ProviderError`, `ValidationError`, …). */
   readonly remoteName: string;
   readonly jobId: string;
+  /** Model calls the failed job made on the worker (they count in the driver's usage too). */
+  readonly usage: readonly Omit<UsageRecord, "operator" | "path">[];
   constructor(fields: {
     code: string;
     message: string;
@@ -27,6 +30,7 @@ export class RemoteError extends Error {
     worker: string;
     remoteName: string;
     jobId: string;
+    usage?: readonly Omit<UsageRecord, "operator" | "path">[];
   }) {
     super(fields.message);
     this.name = "RemoteError";
@@ -35,6 +39,7 @@ export class RemoteError extends Error {
     this.worker = fields.worker;
     this.remoteName = fields.remoteName;
     this.jobId = fields.jobId;
+    this.usage = fields.usage ?? [];
   }
 }
 

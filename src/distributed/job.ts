@@ -3,6 +3,7 @@
  * call fails, a failure reason that keeps the worker's error code. Only data crosses the
  * wire; the operator itself is looked up by name on the worker (code is never shipped).
  */
+import type { UsageRecord } from "../models/usage.js";
 import { RemoteError } from "./errors.js";
 
 export interface JobData {
@@ -11,6 +12,20 @@ export interface JobData {
   readonly input: unknown;
   /** The call's path in the driver, for errors. */
   readonly path: string;
+}
+
+/** A model call's usage as it crosses the wire; the driver adds back its own path and operator. */
+export type WireUsage = Omit<UsageRecord, "operator" | "path">;
+
+/** What a job returns: the operator's output and the model calls it made on the worker. */
+export interface JobResult {
+  readonly output: unknown;
+  readonly usage: readonly WireUsage[];
+}
+
+/** Strips what cannot or need not travel (the operator instance, the worker-side path). */
+export function wireUsage(records: readonly UsageRecord[]): WireUsage[] {
+  return records.map(({ operator: _o, path: _p, ...rest }) => rest);
 }
 
 /** The queue every executor and worker uses unless told otherwise. */
@@ -22,6 +37,7 @@ export interface WireFailure {
   readonly message: string;
   readonly name: string;
   readonly worker: string;
+  readonly usage?: readonly WireUsage[];
 }
 
 const MARK = "ember-xcs-failure:";
@@ -45,6 +61,7 @@ export function decodeFailure(reason: string, jobId: string, path: string): Remo
         worker: f.worker,
         remoteName: f.name,
         jobId,
+        usage: f.usage ?? [],
       });
     } catch {
       // Falls through: a truncated reason is still reported, as text.

@@ -3,9 +3,10 @@ import { UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { formatMessage } from "../core/errors.js";
 import { models } from "../models/registry.js";
+import { collectUsage, type UsageRecord } from "../models/usage.js";
 import { callOperator } from "../operator/operator.js";
 import { ownConnection } from "./connection.js";
-import { DEFAULT_QUEUE, encodeFailure, type JobData } from "./job.js";
+import { DEFAULT_QUEUE, encodeFailure, type JobData, type JobResult, wireUsage } from "./job.js";
 import { ClusterQuota, clusterLimited, type QuotaLimits } from "./quota.js";
 import type { OperatorRegistry } from "./registry.js";
 
@@ -76,7 +77,7 @@ export async function startWorker(options: WorkerOptions): Promise<EmberWorker> 
   const emit = options.onEvent ?? (() => {});
   const names = [...registry.keys()];
 
-  const worker = new Worker<JobData, unknown>(
+  const worker = new Worker<JobData, JobResult>(
     queueName,
     async (job, _token, signal) => {
       const { name, input, path } = job.data;
@@ -98,10 +99,14 @@ export async function startWorker(options: WorkerOptions): Promise<EmberWorker> 
           }),
         );
       }
+      // The model calls the job makes are sent back, so the driver's usage and cost are whole.
+      const records: UsageRecord[] = [];
       try {
-        const output = await callOperator(op, input, signal ? { signal } : undefined);
+        const output = await collectUsage(records, () =>
+          callOperator(op, input, signal ? { signal } : undefined),
+        );
         emit({ type: "completed", ...base });
-        return output;
+        return { output, usage: wireUsage(records) };
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         const failure = {
@@ -109,6 +114,7 @@ export async function startWorker(options: WorkerOptions): Promise<EmberWorker> 
           name: err instanceof Error ? err.name : "Error",
           message: err instanceof Error ? err.message : String(err),
           worker: workerName,
+          usage: wireUsage(records),
         };
         emit({ type: "failed", ...base, code: failure.code });
         throw new UnrecoverableError(encodeFailure(failure));
