@@ -92,3 +92,37 @@ test("distributed: Redis restarted mid-run (all its data lost) — clients recon
     await redis.stop();
   }
 });
+
+test("distributed: SIGTERM stops a worker gracefully — the jobs it holds finish there, the rest go to the other worker", {
+  skip,
+}, async () => {
+  const redis = await RedisServer.start();
+  const op = build();
+  const local = await Promise.all(items.map((i) => call(op, i)));
+  const env = { COUNTER_URL: counter.url };
+  const [leaving, staying] = await Promise.all([
+    WorkerProcess.spawn(redis.url, { concurrency: 4, env }),
+    WorkerProcess.spawn(redis.url, { concurrency: 4, env }),
+  ]);
+  try {
+    let held: string[] = [];
+    const out = await withBullMQ({ redis: redis.url, operators: op }, async () => {
+      const run = Promise.all(items.map((i) => call(op, i)));
+      await leaving.waitFor(() => leaving.count("completed") >= 10 && leaving.running().length > 0);
+      held = leaving.running();
+      await leaving.kill("SIGTERM");
+      return run;
+    });
+    assert.deepEqual(out, local);
+    assert.equal(leaving.count("stopped"), 1);
+    // Nothing it held was abandoned: each finished on it, none ran again elsewhere.
+    assert.deepEqual(leaving.running(), []);
+    for (const id of held) {
+      assert.ok(leaving.lines.some((l) => l.type === "completed" && l.jobId === id));
+      assert.ok(!staying.lines.some((l) => l.jobId === id));
+    }
+  } finally {
+    await Promise.all([leaving.kill("SIGKILL"), staying.kill("SIGTERM")]);
+    await redis.stop();
+  }
+});
