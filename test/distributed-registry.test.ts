@@ -96,3 +96,24 @@ test("layers: nothing below src/distributed imports it, and the core entry does 
   walk(new URL("../src", import.meta.url).pathname);
   assert.deepEqual(offenders, []);
 });
+
+test("BullMQExecutor.open: bad limits are an OptionError naming the option, before any connection", async () => {
+  const { BullMQExecutor } = await import("../src/distributed/index.js");
+  const { OptionError } = await import("../src/index.js");
+  await assert.rejects(
+    BullMQExecutor.open({
+      redis: "redis://127.0.0.1:1",
+      operators: new Map(),
+      limits: { maxConcurrency: 0 },
+    }),
+    (e: unknown) => e instanceof OptionError && /limits\.maxConcurrency/.test(e.message),
+  );
+  await assert.rejects(
+    BullMQExecutor.open({
+      redis: "redis://127.0.0.1:1",
+      operators: new Map(),
+      limits: { rateLimit: { max: 5, durationMs: 1.5 } },
+    }),
+    (e: unknown) => e instanceof OptionError && /rateLimit\.durationMs/.test(e.message),
+  );
+});

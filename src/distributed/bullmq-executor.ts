@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { onAbort as subscribeAbort } from "../core/cancel.js";
-import { type Clock, realClock, type TimerHandle } from "../core/clock.js";
+import { type Clock, isClock, realClock, type TimerHandle } from "../core/clock.js";
 import { AbortError, OptionError } from "../core/errors.js";
 import { recordUsage } from "../models/usage.js";
 import { type CallContext, type LeafExecutor, runInContext } from "../operator/context.js";
@@ -127,6 +127,15 @@ export class BullMQExecutor implements LeafExecutor {
   static async open(options: BullMQExecutorOptions): Promise<BullMQExecutor> {
     const queueName = options.queue ?? DEFAULT_QUEUE;
     const limits = checkLimits(options.limits ?? {});
+    positive(options.sweepMs, "BullMQExecutor sweepMs");
+    if (options.clock !== undefined && !isClock(options.clock)) {
+      throw new OptionError("invalid_option", {
+        where: "BullMQExecutor clock",
+        what: "got",
+        got: options.clock,
+        valid: ["a Clock { now, setTimeout, clearTimeout }"],
+      });
+    }
     const registry =
       options.operators instanceof Map
         ? options.operators
@@ -350,19 +359,20 @@ function replayUsage(records: readonly WireUsage[], operator: AnyOperator, ctx: 
   });
 }
 
+function positive(value: unknown, where: string): void {
+  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1)) {
+    throw new OptionError("invalid_option", {
+      where,
+      what: "got",
+      got: value,
+      valid: ["an integer >= 1"],
+    });
+  }
+}
+
 function checkLimits(limits: ClusterLimits): ClusterLimits {
-  const positive = (value: unknown, where: string) => {
-    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1)) {
-      throw new OptionError("invalid_option", {
-        where: `BullMQExecutor limits.${where}`,
-        what: "got",
-        got: value,
-        valid: ["an integer >= 1"],
-      });
-    }
-  };
-  positive(limits.maxConcurrency, "maxConcurrency");
-  positive(limits.rateLimit?.max, "rateLimit.max");
-  positive(limits.rateLimit?.durationMs, "rateLimit.durationMs");
+  positive(limits.maxConcurrency, "BullMQExecutor limits.maxConcurrency");
+  positive(limits.rateLimit?.max, "BullMQExecutor limits.rateLimit.max");
+  positive(limits.rateLimit?.durationMs, "BullMQExecutor limits.rateLimit.durationMs");
   return limits;
 }
