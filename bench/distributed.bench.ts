@@ -8,7 +8,7 @@
  *
  * This file is also the module the workers load: its default export is the per-item operator.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import {
@@ -39,6 +39,16 @@ export default function build() {
         }),
     ) as never,
   });
+}
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux; 100 ticks/s). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function main(): Promise<void> {
@@ -95,6 +105,7 @@ async function main(): Promise<void> {
     );
     configure({ maxConcurrency: SLOTS_PER_PROCESS * n });
     let ex = { completed: 0 };
+    const workerCpu0 = workers.map((w) => processCpuMs(w.proc.pid));
     const before = await stats();
     const redisCpu0 = await redisCpu();
     const cpu0 = process.cpuUsage();
@@ -111,6 +122,10 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const driverCpuMs = (cpu.user + cpu.system) / 1000;
     const redisCpuMs = (await redisCpu()) - redisCpu0;
+    const workerCpuMs = workers.reduce(
+      (sum, w, k) => sum + processCpuMs(w.proc.pid) - workerCpu0[k]!,
+      0,
+    );
     const after = await stats();
     await Promise.all(workers.map((w) => w.kill("SIGTERM")));
     if (ex.completed !== calls)
@@ -143,11 +158,12 @@ async function main(): Promise<void> {
     });
     console.log(`    top commands per call: ${top}`);
     console.log(
-      `    cpu during the run: driver ${driverCpuMs.toFixed(0)} ms (${((driverCpuMs / ms) * 100).toFixed(0)}% of a core), redis ${redisCpuMs.toFixed(0)} ms (${((redisCpuMs / ms) * 100).toFixed(0)}%); jobs/s ${((calls / ms) * 1000).toFixed(0)}`,
+      `    cpu during the run: driver ${driverCpuMs.toFixed(0)} ms (${((driverCpuMs / ms) * 100).toFixed(0)}% of a core), redis ${redisCpuMs.toFixed(0)} ms (${((redisCpuMs / ms) * 100).toFixed(0)}%), workers ${workerCpuMs.toFixed(0)} ms (${(workerCpuMs / calls).toFixed(2)} ms/call); jobs/s ${((calls / ms) * 1000).toFixed(0)}`,
     );
     Object.assign(rows[rows.length - 1]!, {
       driverCpuMs,
       redisCpuMs,
+      workerCpuMs,
       jobsPerSecond: (calls / ms) * 1000,
     });
   }
