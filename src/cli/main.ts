@@ -30,6 +30,7 @@ interface RunOpts {
   progress: boolean;
   timeline?: string;
   trace?: string;
+  redis?: string;
 }
 
 function program(setExit: (code: number) => void): Command {
@@ -52,6 +53,7 @@ function program(setExit: (code: number) => void): Command {
     .option("--no-progress", "no progress display on stderr")
     .option("--timeline <file>", "write an HTML timeline of the run (every call) to this file")
     .option("--trace <file>", "write Chrome/Perfetto trace events of the run to this file")
+    .option("--redis <url>", "send leaf calls to `ember-xcs worker` processes through this Redis")
     .action(async (module: string, opts: RunOpts) => {
       setExit(
         await runCommand(module, {
@@ -73,6 +75,35 @@ function program(setExit: (code: number) => void): Command {
     )
     .action(async (module: string, opts: { input?: string; jit: "auto" }) => {
       process.stdout.write(`${await explainCommand(module, opts)}\n`);
+      setExit(EXIT.ok);
+    });
+  cli
+    .command("worker")
+    .description("run the module's operators for `ember-xcs run --redis` drivers (BullMQ jobs)")
+    .argument("<module>", "the same module the driver runs: its operators are registered by name")
+    .requiredOption("--redis <url>", "the Redis the drivers use, e.g. redis://127.0.0.1:6379")
+    .option("--concurrency <n>", "jobs this worker runs at once", positiveInt, 8)
+    .action(async (module: string, opts: { redis: string; concurrency: number }) => {
+      // Loaded only here: the core never loads bullmq.
+      const { runWorker } = await import("../distributed/cli-worker.js");
+      process.stderr.write(
+        `ember-xcs worker: ${module} on ${opts.redis}, ${opts.concurrency} at once\n`,
+      );
+      let completed = 0;
+      let failed = 0;
+      await runWorker({
+        module,
+        redis: opts.redis,
+        concurrency: opts.concurrency,
+        onReady: () => process.stderr.write("ember-xcs worker: ready\n"),
+        onEvent: (e) => {
+          if (e.type === "completed") completed++;
+          else if (e.type === "failed") failed++;
+        },
+      });
+      process.stderr.write(
+        `ember-xcs worker: stopped · ${completed} jobs done · ${failed} failed\n`,
+      );
       setExit(EXIT.ok);
     });
   return cli;

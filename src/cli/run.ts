@@ -32,6 +32,8 @@ export interface RunFlags {
   timeline?: string;
   /** Write the run's Chrome/Perfetto trace-event JSON here when it ends. */
   trace?: string;
+  /** Send leaf calls to `ember-xcs worker` processes through this Redis (BullMQ). */
+  redis?: string;
   /** Plain progress lines every this many ms when stderr is not a terminal. */
   progressIntervalMs: number;
 }
@@ -111,19 +113,26 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       : undefined;
   const observer = recorder ? combineObservers(meter.observer(), recorder) : meter.observer();
   try {
-    const result = await withObserver(observer, () =>
-      runLines(op, lines, {
-        budget,
-        skip: resume?.done,
-        stop: stop.signal,
-        abort: abort.signal,
-        onRecord: (record) => {
-          if ("error" in record) meter.failed++;
-          else meter.ok++;
-          writer.write(record);
-        },
-      }),
-    );
+    const drive = () =>
+      withObserver(observer, () =>
+        runLines(op, lines, {
+          budget,
+          skip: resume?.done,
+          stop: stop.signal,
+          abort: abort.signal,
+          onRecord: (record) => {
+            if ("error" in record) meter.failed++;
+            else meter.ok++;
+            writer.write(record);
+          },
+        }),
+      );
+    const result = flags.redis
+      ? await (await import("../distributed/cli-worker.js")).withBullMQ(
+          { redis: flags.redis, operators: op },
+          drive,
+        )
+      : await drive();
     meter.skipped = result.skipped;
     writer.close();
     display.stop();
