@@ -7,6 +7,7 @@ import { setGraphRunner } from "../graph/run-options.js";
 import {
   type CallContext,
   currentContext,
+  deriveContext,
   rootContext,
   type WaitMeter,
 } from "../operator/context.js";
@@ -127,7 +128,7 @@ class GraphRun {
     this.controller = link.controller;
     this.unlink = link.dispose;
     const signal = link.controller.signal;
-    this.scope = outer ? { ...outer, signal, budget } : rootContext(signal, budget);
+    this.scope = outer ? deriveContext(outer, { signal, budget }) : rootContext(signal, budget);
   }
 
   start(resolve: (value: Record<string, unknown>) => void, reject: (reason: unknown) => void) {
@@ -358,7 +359,7 @@ class GraphRun {
     onWait: (ms: number) => void,
   ): Promise<unknown> {
     let scope = this.scope;
-    if (signal !== scope.signal) scope = { ...scope, signal };
+    if (signal !== scope.signal) scope = deriveContext(scope, { signal });
     if (this.observer) {
       const outer = scope.meter;
       const meter: WaitMeter = {
@@ -367,7 +368,7 @@ class GraphRun {
           outer?.waited(ms);
         },
       };
-      scope = { ...scope, meter };
+      scope = deriveContext(scope, { meter });
     }
     // The call is made as a child of the run's scope, handed over rather than entered: one
     // AsyncLocalStorage scope per call (the operator's own), not two.

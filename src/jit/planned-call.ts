@@ -1,4 +1,4 @@
-import type { CallContext } from "../operator/context.js";
+import { type CallContext, deriveContext } from "../operator/context.js";
 import { isRecord } from "../operator/objects.js";
 import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import { stepOutputError } from "./glue.js";
@@ -50,8 +50,8 @@ export async function callPlanned(
   const probe = spec.probe ? env.keyProbe : undefined;
   const { parent, parentRel } = spec.site;
   const from: CallContext = parent
-    ? { ...scope, operator: parent, path: env.basePath + parentRel }
-    : { ...scope, operator: env.callerOperator, path: env.callerPath };
+    ? deriveContext(scope, { operator: parent, path: env.basePath + parentRel })
+    : deriveContext(scope, { operator: env.callerOperator, path: env.callerPath });
   const run = (value: unknown) => callOperatorFrom(spec.target, from, value, { signal });
   let output: unknown;
   if (probe) {
