@@ -48,7 +48,7 @@ test("sequence: an empty sequence returns its input", async () => {
   assert.equal(await new SequenceOperator({ operators: [] })(input), input);
 });
 
-test("sequence: a step returning a non-object is a ValidationError naming operators[1]", async () => {
+test("sequence: a step returning a non-object is a ValidationError naming it: map (pipe/operators[1])", async () => {
   const seq = new SequenceOperator({
     name: "pipe",
     operators: [
@@ -63,7 +63,7 @@ test("sequence: a step returning a non-object is a ValidationError naming operat
   assert.equal(err.path, "pipe/operators[1]");
   assert.equal(
     err.message,
-    "[step_returned_non_object] at pipe/operators[1]: step output must be an object, got number",
+    "[step_returned_non_object] at map (pipe/operators[1]): step output must be an object, got number",
   );
 });
 

@@ -33,6 +33,7 @@ interface MapParts {
   readonly inputKey: string | undefined;
   readonly outputKey: string | undefined;
   readonly rel: string;
+  readonly name: string;
 }
 
 function partsOf(maps: readonly AnyMap[], rels: readonly string[]): MapParts[] {
@@ -41,6 +42,7 @@ function partsOf(maps: readonly AnyMap[], rels: readonly string[]): MapParts[] {
     inputKey: m.inputKey,
     outputKey: m.outputKey,
     rel: rels[i]!,
+    name: m.name,
   }));
 }
 
@@ -52,7 +54,13 @@ function apply(map: MapParts, value: unknown): unknown {
   let arg = value;
   if (map.inputKey !== undefined) {
     if (!isRecord(value)) {
-      requireRecord(value, "not_an_object", currentRunEnv().basePath + map.rel, "map input");
+      requireRecord(
+        value,
+        "not_an_object",
+        currentRunEnv().basePath + map.rel,
+        "map input",
+        map.name,
+      );
     }
     arg = (value as PlainObject)[map.inputKey];
   }
@@ -79,7 +87,7 @@ export function fuseSequenceMaps(
   const parts = partsOf(maps, stepRels);
   const count = parts.length;
   const fail = (i: number, out: unknown) =>
-    stepOutputError(currentRunEnv().basePath + stepRels[i], "step output", out);
+    stepOutputError(currentRunEnv().basePath + stepRels[i], "step output", out, parts[i]!.name);
   const resume = (i: number, pending: PromiseLike<unknown>, acc: PlainObject, delta: PlainObject) =>
     Promise.resolve(pending).then((o): unknown => {
       if (!isRecord(o)) throw fail(i, o);
@@ -104,6 +112,7 @@ export function fuseSequenceMaps(
           inputCheck.code,
           currentRunEnv().basePath + inputCheck.rel,
           inputCheck.what,
+          inputCheck.name,
         );
   return new InlineOperator(name, (input) => run(0, check(input), {}));
 }

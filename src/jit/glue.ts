@@ -4,9 +4,14 @@ import { isPromiseLike } from "../operators/validate.js";
 import { currentRunEnv } from "./run-env.js";
 
 /** The error eager Sequence/Parallel throw for a step that returned a non-object. */
-export function stepOutputError(path: string, what: string, value: unknown): unknown {
+export function stepOutputError(
+  path: string,
+  what: string,
+  value: unknown,
+  name?: string,
+): unknown {
   try {
-    requireRecord(value, "step_returned_non_object", path, what);
+    requireRecord(value, "step_returned_non_object", path, what, name);
   } catch (err) {
     return err;
   }
@@ -18,11 +23,13 @@ export interface RecordCheck {
   readonly rel: string;
   readonly what: string;
   readonly code: "not_an_object" | "step_returned_non_object";
+  /** The operator the check is about (the composite, or the step), named as eager names it. */
+  readonly name: string;
 }
 
 function check(value: unknown, at: RecordCheck | undefined): PlainObject {
   if (!at) return value as PlainObject;
-  return requireRecord(value, at.code, currentRunEnv().basePath + at.rel, at.what);
+  return requireRecord(value, at.code, currentRunEnv().basePath + at.rel, at.what, at.name);
 }
 
 /**

@@ -18,7 +18,7 @@ export interface CallSpec {
   readonly target: AnyOperator;
   readonly site: CallSite;
   /** Relative path of the step, when the output must be an object (Sequence/Parallel). */
-  readonly recordCheck: { rel: string; what: string } | undefined;
+  readonly recordCheck: { rel: string; what: string; name: string } | undefined;
   readonly memoize: boolean;
   /** How often this node's memo lookups hit: a node whose inputs never repeat stops keying. */
   readonly memoUse?: { lookups: number; hits: number };
@@ -67,7 +67,8 @@ export async function callPlanned(
     output = await run(input);
   }
   if (spec.recordCheck && !isRecord(output)) {
-    throw stepOutputError(env.basePath + spec.recordCheck.rel, spec.recordCheck.what, output);
+    const { rel, what, name } = spec.recordCheck;
+    throw stepOutputError(env.basePath + rel, what, output, name);
   }
   if (key !== undefined) env.memo.set(key, output);
   probe?.wrote(spec.target, output);

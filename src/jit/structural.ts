@@ -210,7 +210,7 @@ export class StructuralCompiler {
       memoize: memoize && !probe,
       ...(memoize && !probe ? { memoUse: { lookups: 0, hits: 0 } } : {}),
       probe,
-      recordCheck: check ? { rel: check.rel, what: check.what } : undefined,
+      recordCheck: check ? { rel: check.rel, what: check.what, name: check.name } : undefined,
     };
     const meta = { kind, rel: at.rel, label: op.name, effects: op.effects };
     const id = this.b.add(op, meta, [{ ref: src }], call);
@@ -218,9 +218,9 @@ export class StructuralCompiler {
     return id;
   }
 
-  private requireInput(src: string, rel: string, what: string): string {
+  private requireInput(src: string, rel: string, what: string, name: string): string {
     if (this.b.recordRefs.has(src)) return src;
-    const at: RecordCheck = { rel, what, code: "not_an_object" };
+    const at: RecordCheck = { rel, what, code: "not_an_object", name };
     const id = this.b.add(recordGlue("check", at), glueMeta(rel, "check"), [{ ref: src }]);
     this.b.recordRefs.add(id);
     return id;
@@ -244,14 +244,14 @@ export class StructuralCompiler {
   private sequence(seq: SequenceOperator, src: string, at: Place): string {
     const steps = seq.operators;
     // An empty sequence still refuses a non-object input, as its forward does.
-    if (steps.length === 0) return this.requireInput(src, at.rel, "sequence input");
+    if (steps.length === 0) return this.requireInput(src, at.rel, "sequence input", seq.name);
     const keys = this.ctx.keys;
     if (keys?.mode === "guard" && this.guarded !== seq && steps.some((s) => keys.recorded.has(s))) {
       return this.guardedSequence(seq, src, at, keys);
     }
     // A leading run of fused maps checks the input itself: one node instead of two.
     const leadingFused = isFusableMap(steps[0]!) && !this.b.recordRefs.has(src);
-    const input = leadingFused ? src : this.requireInput(src, at.rel, "sequence input");
+    const input = leadingFused ? src : this.requireInput(src, at.rel, "sequence input", seq.name);
     const segments: Segment[] = [{ ref: input, full: true, writes: ALL, barrier: false }];
     // A step's own path is the one eager execution gives it (its first field, should the
     // same operator be a step twice); the Sequence's check of its output names the index.
@@ -266,7 +266,7 @@ export class StructuralCompiler {
       if (i > start) {
         const inputCheck: RecordCheck | undefined =
           start === 0 && leadingFused
-            ? { rel: at.rel, what: "sequence input", code: "not_an_object" }
+            ? { rel: at.rel, what: "sequence input", code: "not_an_object", name: seq.name }
             : undefined;
         const from = start;
         this.b.within(`s${from}`, () => this.sequenceFused(seq, from, i, segments, at, inputCheck));
@@ -281,6 +281,7 @@ export class StructuralCompiler {
         rel: `${at.rel}/operators[${i}]`,
         what: "step output",
         code: "step_returned_non_object",
+        name: step.name,
       };
       const probe = this.probes(seq, step);
       const ref = this.b.within(`s${i}`, () => this.emit(step, stepInput, child(i), check, probe));
@@ -345,11 +346,16 @@ export class StructuralCompiler {
   }
 
   private parallel(par: ParallelOperator, src: string, at: Place): string {
-    const input = this.requireInput(src, at.rel, "parallel input");
+    const input = this.requireInput(src, at.rel, "parallel input", par.name);
     this.gains.maxFanOut = Math.max(this.gains.maxFanOut, par.operators.length);
     const outputs = par.operators.map((op, i) => {
       const rel = `${at.rel}/operators[${i}]`;
-      const check: RecordCheck = { rel, what: "output", code: "step_returned_non_object" };
+      const check: RecordCheck = {
+        rel,
+        what: "output",
+        code: "step_returned_non_object",
+        name: op.name,
+      };
       const place = {
         rel: `${at.rel}/${childName(par, op)}`,
         site: { parent: par, parentRel: at.rel },

@@ -29,8 +29,10 @@ export function requireRecord(
   code: "not_an_object" | "step_returned_non_object",
   path: string,
   what: string,
+  /** The operator the error is about, shown beside its path: `judge (rag/operators[2])`. */
+  name?: string,
 ): PlainObject {
   if (isRecord(value)) return value;
   const got = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
-  throw new ValidationError(code, { path, detail: `${what} must be an object, got ${got}` });
+  throw new ValidationError(code, { path, name, detail: `${what} must be an object, got ${got}` });
 }

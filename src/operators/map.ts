@@ -81,7 +81,7 @@ export class MapOperator<
     const arg =
       this.inputKey === undefined
         ? input
-        : requireRecord(input, "not_an_object", path, "map input")[this.inputKey];
+        : requireRecord(input, "not_an_object", path, "map input", this.name)[this.inputKey];
     const result = this.fn(arg as A);
     if (isPromiseLike(result)) return Promise.resolve(result).then((r) => this.wrap(r));
     return this.wrap(result);

@@ -68,9 +68,13 @@ export class MostCommonOperator<
   }
 
   forward(input: MostCommonInput<T, IK>, ctx: CallContext): MostCommonOutput<T, OK> {
-    const candidates = requireRecord(input, "not_an_object", ctx.path, "most_common input")[
-      this.inputKey
-    ];
+    const candidates = requireRecord(
+      input,
+      "not_an_object",
+      ctx.path,
+      "most_common input",
+      this.name,
+    )[this.inputKey];
     if (!Array.isArray(candidates) || candidates.length === 0) {
       const got = Array.isArray(candidates) ? "an empty array" : typeof candidates;
       throw new ValidationError("invalid_input", {

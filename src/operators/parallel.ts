@@ -43,12 +43,18 @@ export class ParallelOperator<
     input: AllInputs<Ops>,
     ctx: CallContext,
   ): Promise<SequenceOutput<AllInputs<Ops>, Ops>> {
-    const base = requireRecord(input, "not_an_object", ctx.path, "parallel input");
+    const base = requireRecord(input, "not_an_object", ctx.path, "parallel input", this.name);
     const outputs = await allOrAbort(this.operators.length, ctx.signal, async (i, signal) => {
       const out = await callOperator(this.operators[i]!, base, { signal });
       // Checked here, not after the join, so a bad output fails fast like a thrown error.
       const step = childPath(ctx.path, indexed("operators", i));
-      return requireRecord(out, "step_returned_non_object", step, "output");
+      return requireRecord(
+        out,
+        "step_returned_non_object",
+        step,
+        "output",
+        this.operators[i]!.name,
+      );
     });
     return mergeObjects([base, ...outputs]) as SequenceOutput<AllInputs<Ops>, Ops>;
   }

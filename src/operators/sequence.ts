@@ -45,13 +45,22 @@ export class SequenceOperator<
     input: SequenceInput<Ops>,
     ctx: CallContext,
   ): Promise<SequenceOutput<SequenceInput<Ops>, Ops>> {
-    let acc: PlainObject = requireRecord(input, "not_an_object", ctx.path, "sequence input");
+    let acc: PlainObject = requireRecord(
+      input,
+      "not_an_object",
+      ctx.path,
+      "sequence input",
+      this.name,
+    );
     for (const [i, op] of this.operators.entries()) {
       const out = await callOperator(op, acc, { signal: ctx.signal });
       const step = childPath(ctx.path, indexed("operators", i));
       // Spread into a fresh object: own keys are copied as data, so "__proto__" cannot
       // reach a prototype, and the caller's input is left as it was.
-      acc = { ...acc, ...requireRecord(out, "step_returned_non_object", step, "step output") };
+      acc = {
+        ...acc,
+        ...requireRecord(out, "step_returned_non_object", step, "step output", op.name),
+      };
     }
     return acc as SequenceOutput<SequenceInput<Ops>, Ops>;
   }

@@ -79,7 +79,9 @@ export class VerifierOperator<
     const value =
       this.inputKey === undefined
         ? input
-        : requireRecord(input, "not_an_object", ctx.path, "verifier input")[this.inputKey];
+        : requireRecord(input, "not_an_object", ctx.path, "verifier input", this.name)[
+            this.inputKey
+          ];
     const results = await Promise.all(this.conditions.map((c) => evaluate(c, value)));
     const verdict: Verdict = { passed: results.every((r) => r.passed), results };
     return (
