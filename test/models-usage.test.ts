@@ -33,6 +33,7 @@ test("every call records tokens and cost; totals per operator, per model and glo
   assert.deepEqual(usage.forOperator(a), {
     calls: 2,
     failedCalls: 0,
+    wastedCalls: 0,
     attempts: 2,
     promptTokens: 200,
     completionTokens: 40,

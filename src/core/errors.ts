@@ -202,6 +202,16 @@ export class AbortError extends Error {
   }
 }
 
+/**
+ * The reason a call the JIT started early is aborted when nobody claims it: the call was
+ * wasted, not failed (usage and stats count it apart).
+ */
+export class SpeculationMissed extends AbortError {
+  constructor() {
+    super("speculation missed");
+  }
+}
+
 function safeString(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   try {

@@ -1,5 +1,5 @@
 import { onAbort } from "../core/cancel.js";
-import { AbortError } from "../core/errors.js";
+import { SpeculationMissed } from "../core/errors.js";
 import { defaultScheduler } from "../engine/configure.js";
 import type { CallInterceptor, InterceptedCall } from "../operator/context.js";
 import type { CallObserver, SpeculationInfo } from "../operator/observer.js";
@@ -169,7 +169,7 @@ export class Speculation implements CallInterceptor {
   private discard(k: number, started: Started): void {
     started.claimed = true;
     started.gate?.waste(performance.now());
-    started.controller.abort(new AbortError("speculation missed"));
+    started.controller.abort(new SpeculationMissed());
     this.report.misses++;
     this.report.missedSites.push(k);
   }

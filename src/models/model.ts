@@ -1,4 +1,5 @@
 import { linkedController } from "../core/cancel.js";
+import { SpeculationMissed } from "../core/errors.js";
 import type { WaitMeter } from "../operator/context.js";
 import type { CallInfo, CallObserver } from "../operator/observer.js";
 import type { AnyOperator } from "../operator/operator.js";
@@ -315,6 +316,8 @@ export class Model {
     const promptTokens = call.usage?.promptTokens ?? 0;
     const completionTokens = call.usage?.completionTokens ?? 0;
     const cost = costUsd(this.id, promptTokens, completionTokens);
+    // Aborted because the JIT started it early and nobody claimed it: wasted, not failed.
+    const wasted = !call.ok && site.signal?.reason instanceof SpeculationMissed;
     // The observer hook (withObserver) sees each request once, attributed to the calling call.
     site.observer?.usage?.(site.call, {
       model: this.id,
@@ -325,6 +328,7 @@ export class Model {
       costUsd: cost ?? 0,
       simulated: this.provider.simulated,
       ...(call.hit ? { cached: true } : {}),
+      ...(wasted ? { wasted: true } : {}),
     });
     recordUsage({
       model: this.id,
@@ -337,6 +341,7 @@ export class Model {
       costUsd: cost ?? 0,
       priced: cost !== undefined || call.hit !== undefined,
       ...(call.hit ? { cached: true } : {}),
+      ...(wasted ? { wasted: true } : {}),
       attempts: call.attempts,
       queueMs: call.queueMs,
       durationMs: performance.now() - call.startedAt,

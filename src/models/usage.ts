@@ -26,12 +26,16 @@ export interface UsageRecord {
   readonly durationMs: number;
   /** Answered by the response cache: nothing was sent, so no tokens and no cost. */
   readonly cached?: boolean;
+  /** Started early by the JIT and never claimed: counted apart from failures. */
+  readonly wasted?: boolean;
 }
 
 /** Sums over a set of records. */
 export interface UsageTotals {
   calls: number;
   failedCalls: number;
+  /** Calls the JIT started early that nobody claimed (not failures; a miss can cost a request). */
+  wastedCalls: number;
   attempts: number;
   promptTokens: number;
   completionTokens: number;
@@ -50,6 +54,7 @@ export function emptyTotals(): UsageTotals {
   return {
     calls: 0,
     failedCalls: 0,
+    wastedCalls: 0,
     attempts: 0,
     promptTokens: 0,
     completionTokens: 0,
@@ -64,7 +69,8 @@ export function emptyTotals(): UsageTotals {
 /** Adds one record to `totals` in place; the one place totals change. */
 export function addRecord(totals: UsageTotals, r: UsageRecord): void {
   totals.calls++;
-  if (!r.ok) totals.failedCalls++;
+  if (r.wasted) totals.wastedCalls++;
+  else if (!r.ok) totals.failedCalls++;
   totals.attempts += r.attempts;
   totals.promptTokens += r.promptTokens;
   totals.completionTokens += r.completionTokens;
@@ -239,6 +245,7 @@ export function formatUsage(totals: UsageTotals): string {
   ];
   if (totals.attempts > totals.calls) parts.push(`${totals.attempts - totals.calls} retries`);
   if (totals.failedCalls > 0) parts.push(`${totals.failedCalls} failed`);
+  if (totals.wastedCalls > 0) parts.push(`${totals.wastedCalls} wasted (started early, unused)`);
   if (totals.unpricedCalls > 0) parts.push(`${totals.unpricedCalls} unpriced`);
   if (totals.queueMs > 0) parts.push(`queued ${totals.queueMs.toFixed(1)} ms`);
   if (totals.simulatedCalls > 0) {

@@ -40,6 +40,8 @@ export interface UsageReport {
   readonly completionTokens: number;
   readonly costUsd: number;
   readonly simulated: boolean;
+  /** Started early by the JIT and never claimed (the JIT's gate drops these events). */
+  readonly wasted?: boolean;
   /** Answered by the response cache: nothing was sent (tokens and cost are 0). */
   readonly cached?: boolean;
 }
