@@ -1,8 +1,9 @@
 import { Budget, getGlobalBudget } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
-import { runInContext } from "../operator/context.js";
+import { deriveContext, runInContext } from "../operator/context.js";
 import {
+  type CallInfo,
   type CallObserver,
   type CallOutcome,
   combineObservers,
@@ -116,14 +117,26 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     if (
       plan instanceof PassthroughPlan &&
       this.options.maxConcurrency === undefined &&
-      !parent?.observer &&
       debugLevel() < 2
     ) {
-      // Nothing planned, nobody watching: the original as a child of our caller, with no state
-      // of this call's own (the hot path of a dataset run whose items gain nothing from a plan).
-      const from = parent?.interceptor ? { ...parent, interceptor: undefined } : parent;
+      // Nothing planned: the original as a child of our caller, with no state of this call's
+      // own (the hot path of a dataset run whose items gain nothing from a plan). Observers
+      // that follow calls still see the jitted call, with the original's under it.
+      const observer = parent?.observer;
+      const call =
+        observer && observer.callEvents !== false ? this.ownCall(path, parent) : undefined;
+      const from =
+        parent && (parent.interceptor || call)
+          ? deriveContext(parent, { interceptor: undefined, ...(call ? { call } : {}) })
+          : parent;
+      if (call) observer!.callStarted?.(call, performance.now());
       try {
-        return (await callOperatorFrom(this.target, from, input, { signal })) as O;
+        const output = (await callOperatorFrom(this.target, from, input, { signal })) as O;
+        if (call) observer!.callFinished?.(call, performance.now(), { ok: true, output });
+        return output;
+      } catch (error) {
+        if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
+        throw error;
       } finally {
         stats.executed(performance.now() - startedAt);
       }
@@ -142,16 +155,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     // Observers that follow calls see the jitted call as one, with the plan's calls under it.
     const call =
       parent?.observer && parent.observer.callEvents !== false
-        ? {
-            id: newCallId(),
-            parentId: parent.call?.id,
-            path,
-            name: this.name,
-            operator: this as unknown as AnyOperator,
-            effects: this.effects,
-            leaf: false,
-            jitted: true as const,
-          }
+        ? this.ownCall(path, parent)
         : parent?.call;
     // Built from `parent` itself, not from whatever scope is current: a plan or the engine may
     // call us as a child of a context they hold without entering it (invokeFrom).
@@ -188,6 +192,20 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
         debugPrint([head, ...debugNodes].join("\n"));
       }
     }
+  }
+
+  /** This jitted call as observers see it: it stands in for its original. */
+  private ownCall(path: string, parent: CallContext | undefined): CallInfo {
+    return {
+      id: newCallId(),
+      parentId: parent?.call?.id,
+      path,
+      name: this.name,
+      operator: this as unknown as AnyOperator,
+      effects: this.effects,
+      leaf: false,
+      jitted: true,
+    };
   }
 
   private envFor(parent: CallContext | undefined, path: string, signal: AbortSignal): RunEnv {
