@@ -2,13 +2,7 @@ import { Budget, getGlobalBudget } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
 import type { CallContext, CallOptions } from "../operator/context.js";
 import { deriveContext, runInContext } from "../operator/context.js";
-import {
-  type CallInfo,
-  type CallObserver,
-  type CallOutcome,
-  combineObservers,
-  newCallId,
-} from "../operator/observer.js";
+import { type CallObserver, type CallOutcome, combineObservers } from "../operator/observer.js";
 import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import { debugLevel, debugPrint } from "./debug.js";
 import { explainPlan, type JitExplanation } from "./explain.js";
@@ -124,7 +118,9 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       // that follow calls still see the jitted call, with the original's under it.
       const observer = parent?.observer;
       const call =
-        observer && observer.callEvents !== false ? this.ownCall(path, parent) : undefined;
+        observer && observer.callEvents !== false
+          ? this.callInfo(path, parent, false, true)
+          : undefined;
       const from =
         parent && (parent.interceptor || call)
           ? deriveContext(parent, { interceptor: undefined, ...(call ? { call } : {}) })
@@ -155,7 +151,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     // Observers that follow calls see the jitted call as one, with the plan's calls under it.
     const call =
       parent?.observer && parent.observer.callEvents !== false
-        ? this.ownCall(path, parent)
+        ? this.callInfo(path, parent, false, true)
         : parent?.call;
     // Built from `parent` itself, not from whatever scope is current: a plan or the engine may
     // call us as a child of a context they hold without entering it (invokeFrom).
@@ -192,20 +188,6 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
         debugPrint([head, ...debugNodes].join("\n"));
       }
     }
-  }
-
-  /** This jitted call as observers see it: it stands in for its original. */
-  private ownCall(path: string, parent: CallContext | undefined): CallInfo {
-    return {
-      id: newCallId(),
-      parentId: parent?.call?.id,
-      path,
-      name: this.name,
-      operator: this as unknown as AnyOperator,
-      effects: this.effects,
-      leaf: false,
-      jitted: true,
-    };
   }
 
   private envFor(parent: CallContext | undefined, path: string, signal: AbortSignal): RunEnv {

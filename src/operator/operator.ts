@@ -196,7 +196,13 @@ export abstract class Operator<I, O> {
     }
   }
 
-  private callInfo(path: string, parent: CallContext | undefined, leaf: boolean): CallInfo {
+  /** This call as observers see it; `jitted` marks a jitted operator's own call. */
+  protected callInfo(
+    path: string,
+    parent: CallContext | undefined,
+    leaf: boolean,
+    jitted?: true,
+  ): CallInfo {
     return {
       id: newCallId(),
       parentId: parent?.call?.id,
@@ -205,6 +211,7 @@ export abstract class Operator<I, O> {
       operator: this as unknown as AnyOperator,
       effects: this.effects,
       leaf,
+      jitted,
     };
   }
 }
