@@ -1,6 +1,9 @@
-import { onAbort } from "../core/cancel.js";
+import { linkedController } from "../core/cancel.js";
 import { SpeculationMissed } from "../core/errors.js";
 import { defaultScheduler } from "../engine/configure.js";
+import { runGraph } from "../engine/ready-queue.js";
+import type { NodeInvoker } from "../engine/run-options.js";
+import { Graph } from "../graph/graph.js";
 import type { CallInterceptor, InterceptedCall } from "../operator/context.js";
 import type { CallObserver, SpeculationInfo } from "../operator/observer.js";
 import type { AnyOperator } from "../operator/operator.js";
@@ -10,6 +13,22 @@ import { snapshot } from "./snapshot.js";
 import { SpeculativeObserver } from "./speculative-observer.js";
 import { canStartEarly, type TracedCall } from "./traced-call.js";
 
+/**
+ * The plan graph of a recording: node `c<k>` is traced call k, with an edge from every call
+ * its input is derived from. Edges carry outputs under their index (`toKey`), so any output
+ * (a string too) can feed a node; the node itself reads its inputs through its derivation.
+ */
+export function speculationGraph(calls: readonly TracedCall[]): Graph {
+  const graph = new Graph();
+  calls.forEach((call, k) => {
+    graph.addNode(`c${k}`, call.operator);
+  });
+  calls.forEach((call, k) => {
+    for (const d of call.deps) graph.addEdge(`c${d}`, `c${k}`, { toKey: String(d) });
+  });
+  return graph;
+}
+
 interface Started {
   /** A copy of the input as it was when the call started: what the guard compares with. */
   readonly snapshot: unknown;
@@ -18,7 +37,16 @@ interface Started {
   readonly promise: Promise<unknown>;
   readonly controller: AbortController;
   claimed: boolean;
+  /** Aborted unclaimed: whatever it still returns is no one's. */
+  wasted: boolean;
 }
+
+/** How far a traced call has come in this run, whoever made it (the graph or `forward`). */
+const PENDING = 0;
+/** `forward` has made the call itself: its node only waits for it. */
+const ASKED = 1;
+const OK = 2;
+const FAILED = 3;
 
 /** What one speculative run observed, for stats and adaptation. */
 export interface RunReport {
@@ -33,17 +61,32 @@ export interface RunReport {
   underivable: number;
 }
 
+/** Starts one traced call early; `observer` is its gate (undefined when no one listens). */
+export type StartCall = (
+  k: number,
+  operator: AnyOperator,
+  input: unknown,
+  signal: AbortSignal,
+  observer: CallObserver | undefined,
+) => Promise<unknown>;
+
 /**
- * One call of a traced operator: starts every predictable call as soon as its inputs exist
- * and hands a started call to `forward` only when it asks for the same site with an equal
- * input. Anything else runs as `forward` asks; nothing recorded is ever replayed.
+ * One call of a traced operator. The recording's calls are nodes of a graph run on the
+ * engine's ready queue (the one scheduler): a node is ready when the calls its input is
+ * derived from have finished, and then starts its call early if it may (pure or
+ * stochastic, input derivable and copyable, not the plan's own target, site enabled).
+ * Every other node waits for `forward` to make the call itself. `forward` runs for real
+ * beside the graph and is handed a started call only for the same site and an input equal
+ * to the one the call started with; nothing recorded is ever replayed.
  */
 export class Speculation implements CallInterceptor {
   private readonly started: (Started | undefined)[] = [];
   private readonly outputs: unknown[] = [];
-  private readonly done = new Set<number>();
+  private readonly state: Uint8Array;
+  /** Settles node k's graph call: with the output of whoever finished the call first. */
+  private readonly settleNode: (((ok: boolean, value: unknown) => void) | undefined)[] = [];
   private readonly occurrences = new Map<AnyOperator, number>();
-  private unsubscribe: (() => void) | undefined;
+  private closed = false;
   readonly report: RunReport = {
     hits: 0,
     misses: 0,
@@ -56,76 +99,104 @@ export class Speculation implements CallInterceptor {
   constructor(
     private readonly target: AnyOperator,
     private readonly calls: readonly TracedCall[],
+    private readonly graph: Graph,
     private readonly sites: Map<AnyOperator, number[]>,
     private readonly disabled: ReadonlySet<number>,
     private readonly input: unknown,
     private readonly signal: AbortSignal,
     /** Runs a call of `operator` as `target`'s forward would (same context and path). */
-    private readonly startChild: (
-      k: number,
-      operator: AnyOperator,
-      input: unknown,
-      signal: AbortSignal,
-      observer: CallObserver | undefined,
-    ) => Promise<unknown>,
+    private readonly startChild: StartCall,
     private readonly runChild: (call: InterceptedCall) => Promise<unknown>,
     /** Told of every call started early, and whether `forward` claimed it or it was wasted. */
     private readonly observer?: CallObserver,
-  ) {}
+  ) {
+    this.state = new Uint8Array(calls.length);
+  }
 
   private info(k: number): SpeculationInfo {
     const call = this.calls[k]!;
     return { site: call.site, path: call.path, name: call.operator.name };
   }
 
-  /** Starts every call whose inputs exist now. */
-  startReady(): void {
+  /** Puts the recording's graph on the ready queue; its roots start at once. */
+  start(): void {
     // The sequential scheduler (a debugging aid) runs one call at a time: nothing early.
     if (this.signal.aborted || defaultScheduler() === "sequential") return;
-    this.calls.forEach((call, k) => {
-      if (this.started[k] || this.done.has(k) || this.disabled.has(k) || !canStartEarly(call))
-        return;
-      // Recursion runs as eager runs it: starting the target early would re-enter this plan.
-      if (call.operator === this.target) return;
-      if (!call.deps.every((d) => this.done.has(d))) return;
-      this.start(k, call);
-    });
+    // Node failures are its business alone (continueOnError): a node that fails or misses
+    // only keeps its dependents from starting early; the run's outcome is forward's.
+    runGraph(this.graph, this.input, {
+      continueOnError: true,
+      signal: this.signal,
+      invoke: this.node,
+    }).catch(() => {});
   }
 
-  private start(k: number, call: TracedCall): void {
+  private startable(k: number, call: TracedCall): boolean {
+    // Recursion runs as eager runs it: starting the target early would re-enter this plan.
+    return canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k);
+  }
+
+  /**
+   * The engine's call of node `c<k>`: the traced call started early, or a wait for
+   * forward's own call. A started call is the node's promise itself, so the engine hears of
+   * its output before `forward` does and starts the calls that depend on it first.
+   */
+  private readonly node: NodeInvoker = (id, operator, _input, signal) => {
+    const k = Number(id.slice(1));
+    if (this.state[k] === OK) return Promise.resolve(this.outputs[k]);
+    if (this.state[k] === FAILED || this.closed) return Promise.reject(new SpeculationMissed());
+    const call = this.calls[k]!;
+    if (this.state[k] === PENDING && this.startable(k, call)) {
+      const started = this.startEarly(k, operator, signal);
+      if (started) return started;
+    }
+    return new Promise<unknown>((resolve, reject) => {
+      this.settleNode[k] = (ok, value) => (ok ? resolve(value) : reject(value));
+    });
+  };
+
+  private startEarly(
+    k: number,
+    operator: AnyOperator,
+    runSignal: AbortSignal,
+  ): Promise<unknown> | undefined {
     let input: unknown;
     try {
-      input = evaluate(call.derivation!, [this.input, ...this.outputs]);
+      input = evaluate(this.calls[k]!.derivation!, [this.input, ...this.outputs]);
     } catch {
       this.report.underivable++;
-      return;
+      return undefined;
     }
     const copy = snapshot(input);
     if (!copy) {
       this.report.underivable++;
-      return;
+      return undefined;
     }
-    // One subscription on the run's signal aborts every started call.
-    this.unsubscribe ??= onAbort(this.signal, this.abortStarted);
-    const controller = new AbortController();
+    const link = linkedController(runSignal);
     const gate = this.observer ? new SpeculativeObserver(this.observer, this.info(k)) : undefined;
-    const promise = this.startChild(k, call.operator, input, controller.signal, gate);
+    const promise = this.startChild(k, operator, input, link.controller.signal, gate);
+    const started: Started = {
+      snapshot: copy.value,
+      gate,
+      promise,
+      controller: link.controller,
+      claimed: false,
+      wasted: false,
+    };
+    this.started[k] = started;
+    this.observer?.speculated?.(this.info(k), performance.now());
     // Its output lets the calls that depend on it start at once, without waiting for
     // forward to ask; if forward then asks with another input, their guards miss. A started
-    // call that is never taken must not surface its error anywhere.
+    // call that fails or is discarded fails its node: its dependents are not started early.
     promise.then(
       (output) => {
-        if (!this.done.has(k)) this.finished(k, output);
+        link.dispose();
+        if (this.state[k] !== OK && !started.wasted) this.outputs[k] = output;
       },
-      () => {},
+      () => link.dispose(),
     );
-    this.started[k] = { snapshot: copy.value, gate, promise, controller, claimed: false };
-    this.observer?.speculated?.(this.info(k), performance.now());
+    return promise;
   }
-
-  private readonly abortStarted = (): void => {
-    for (const started of this.started) started?.controller.abort(this.signal.reason);
-  };
 
   intercept(call: InterceptedCall): Promise<unknown> | undefined {
     if (call.parent !== this.target) return undefined;
@@ -137,6 +208,7 @@ export class Speculation implements CallInterceptor {
       return this.runChild(call);
     }
     const started = this.started[k];
+    if (this.state[k] === PENDING) this.state[k] = ASKED;
     let running: Promise<unknown>;
     if (started && !started.claimed && call.signal.aborted) {
       // Eager would refuse to start this call: so does a claim, whatever was started.
@@ -154,20 +226,26 @@ export class Speculation implements CallInterceptor {
       running = this.runChild(call);
     }
     running.then(
-      (output) => this.finished(k, output),
-      () => {},
+      (output) => this.finished(k, true, output),
+      (err: unknown) => this.finished(k, false, err),
     );
     return running;
   }
 
-  private finished(k: number, output: unknown): void {
-    this.outputs[k] = output;
-    this.done.add(k);
-    this.startReady();
+  /** Call k finished (early or as forward made it): its dependents may start. */
+  private finished(k: number, ok: boolean, value: unknown): void {
+    if (ok) this.outputs[k] = value;
+    if (this.state[k] !== OK) this.state[k] = ok ? OK : FAILED;
+    const settle = this.settleNode[k];
+    if (settle) {
+      this.settleNode[k] = undefined;
+      settle(ok, value);
+    }
   }
 
   private discard(k: number, started: Started): void {
     started.claimed = true;
+    started.wasted = true;
     started.gate?.waste(performance.now());
     started.controller.abort(new SpeculationMissed());
     this.report.misses++;
@@ -177,13 +255,20 @@ export class Speculation implements CallInterceptor {
   /**
    * Aborts started calls `forward` never took and detaches them: the result never waits
    * for them (one that ignores its signal could hold it back forever), and their outcome
-   * was already silenced when they started.
+   * was already silenced when they started. Nodes still waiting end as misses, so the
+   * graph run ends and nothing starts after forward has returned.
    */
   finish(): void {
+    this.closed = true;
     this.started.forEach((started, k) => {
       if (started && !started.claimed) this.discard(k, started);
     });
-    this.unsubscribe?.();
+    const missed = new SpeculationMissed();
+    this.settleNode.forEach((settle, k) => {
+      if (!settle) return;
+      this.settleNode[k] = undefined;
+      settle(false, missed);
+    });
   }
 }
 

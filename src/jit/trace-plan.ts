@@ -12,7 +12,7 @@ import { formatDerivation } from "./derive.js";
 import { Lifecycle } from "./lifecycle.js";
 import type { Plan } from "./plan.js";
 import type { RunEnv } from "./run-env.js";
-import { type RunReport, Speculation } from "./speculation.js";
+import { type RunReport, Speculation, speculationGraph } from "./speculation.js";
 import { Recording } from "./trace-record.js";
 import { canStartEarly, siteIndex, type TracedCall, yieldsConcurrency } from "./traced-call.js";
 
@@ -53,16 +53,8 @@ export class TracePlan implements Plan {
     private readonly auto: boolean,
   ) {}
 
-  get graph(): Graph {
-    const graph = new Graph();
-    this.calls.forEach((call, k) => {
-      graph.addNode(`c${k}`, call.operator);
-    });
-    this.calls.forEach((call, k) => {
-      for (const d of call.deps) graph.addEdge(`c${d}`, `c${k}`);
-    });
-    return graph;
-  }
+  /** The recording as the graph each speculative call runs on the engine's ready queue. */
+  graph = new Graph();
 
   private lifecycle(env: RunEnv): Lifecycle {
     this.life ??= new Lifecycle(this.target.name, env.stats, env.options.maxRecompiles);
@@ -111,6 +103,7 @@ export class TracePlan implements Plan {
   private adopt(calls: TracedCall[], env: RunEnv, bookkeepingMs: number): void {
     const startedAt = performance.now();
     this.calls = calls;
+    this.graph = speculationGraph(calls);
     this.sites = siteIndex(calls);
     this.siteMisses.length = 0;
     this.disabled.clear();
@@ -146,6 +139,7 @@ export class TracePlan implements Plan {
     const session = new Speculation(
       this.target,
       calls,
+      this.graph,
       this.sites,
       this.disabled,
       input,
@@ -165,7 +159,7 @@ export class TracePlan implements Plan {
       (call) => this.runChild(call, env),
       scope.observer,
     );
-    session.startReady();
+    session.start();
     try {
       return await withScope({ interceptor: session }, () =>
         callOperator(this.target, input, { signal }),
