@@ -53,24 +53,18 @@ export function recordGlue(name: string, at: RecordCheck): InlineOperator {
   return new InlineOperator(name, (value) => check(value, at));
 }
 
-/** Collects numbered member outputs into an array and aggregates it as EnsembleOperator does. */
-export function ensembleGlue(
+/** Collects numbered outputs into an array and combines them as the composite does. */
+export function collectGlue(
   name: string,
   count: number,
-  aggregate: ((outputs: unknown[]) => unknown) | undefined,
+  combine: (outputs: unknown[]) => unknown,
 ): InlineOperator {
   return new InlineOperator(name, (parts) => {
     const given = parts as Record<string, unknown>;
     const outputs: unknown[] = new Array(count);
     for (let i = 0; i < count; i++) outputs[i] = given[i];
-    if (!aggregate) return { responses: outputs };
-    const result = aggregate(outputs);
+    const result = combine(outputs);
     // The engine awaits a promise from an inline node; any other thenable becomes one.
     return isPromiseLike(result) ? Promise.resolve(result) : result;
   });
-}
-
-/** Selects one numbered part (used to route a value through a keyed edge). */
-export function pickGlue(name: string, index: number): InlineOperator {
-  return new InlineOperator(name, (parts) => (parts as Record<string, unknown>)[index]);
 }

@@ -1,16 +1,16 @@
-import { ValidationError } from "../core/errors.js";
 import { may } from "../operator/effects.js";
+import {
+  type ChildOptions,
+  type Lowering,
+  lowerableOf,
+  type Ref,
+  type RunChild,
+  type StepChecks,
+} from "../operator/lowering.js";
 import { type AnyOperator, childName } from "../operator/operator.js";
-import { BranchOperator } from "../operators/branch.js";
-import { ContainerOperator } from "../operators/container.js";
-import { EnsembleOperator } from "../operators/ensemble.js";
-import { MapReduceOperator, mapWithConcurrency } from "../operators/map-reduce.js";
-import { ParallelOperator } from "../operators/parallel.js";
-import { RetryOperator, runWithRetry } from "../operators/retry.js";
-import { SequenceOperator } from "../operators/sequence.js";
 import { IN, PlanBuilder, type Source } from "./builder.js";
 import { fuseContainerMaps, fuseSequenceMaps, isFusableMap } from "./fuse.js";
-import { ensembleGlue, mergeGlue, type RecordCheck, recordGlue } from "./glue.js";
+import { collectGlue, mergeGlue, type RecordCheck, recordGlue } from "./glue.js";
 import { GraphPlan } from "./graph-plan.js";
 import { KeyProbe } from "./key-probe.js";
 import { ALL, type KeySet, overlaps, type StepKeys, stepKeys } from "./keys.js";
@@ -40,30 +40,9 @@ interface Place {
   readonly site: CallSite;
 }
 
-type Ctor = abstract new (...args: never[]) => { forward: unknown };
-
-/** A built-in composite whose own `forward` runs (not a subclass's), with nothing to validate. */
-function isPlain(op: AnyOperator, ctor: Ctor): boolean {
-  return (
-    op instanceof ctor &&
-    op.forward === (ctor.prototype as { forward: unknown }).forward &&
-    op.specification === undefined
-  );
-}
-
-const COMPOSITES: readonly Ctor[] = [
-  SequenceOperator,
-  ParallelOperator,
-  EnsembleOperator,
-  ContainerOperator,
-  BranchOperator,
-  RetryOperator,
-  MapReduceOperator,
-];
-
 /** Whether the structural compiler sees inside `op` (rather than calling it as one node). */
 export function isKnownComposite(op: AnyOperator): boolean {
-  return COMPOSITES.some((ctor) => isPlain(op, ctor));
+  return lowerableOf(op) !== undefined;
 }
 
 /** A segment of a Sequence's accumulator: the input, a fused full state, or a step's output. */
@@ -80,14 +59,14 @@ interface Segment {
  * whose declared keys prove them independent run together, identical pure calls made once.
  */
 export class StructuralCompiler {
-  private readonly b = new PlanBuilder();
+  readonly b = new PlanBuilder();
   /** What the plan gains over eager execution; `auto` scores structural by these. */
   readonly gains = { fusedMaps: 0, independentSteps: 0, maxFanOut: 0 };
 
   constructor(
     private readonly ctx: StructuralContext,
     /** Inside a guarded sequence's fast path: use the recorded keys, probe, do not guard again. */
-    private readonly guarded?: SequenceOperator,
+    private readonly guarded?: AnyOperator,
   ) {}
 
   static compile(target: AnyOperator, ctx: StructuralContext, place?: Place): GraphPlan {
@@ -112,39 +91,22 @@ export class StructuralCompiler {
     return plan;
   }
 
-  private emit(
-    op: AnyOperator,
-    src: string,
-    at: Place,
-    check: RecordCheck | undefined,
-    probe = false,
-  ): string {
-    if (isPlain(op, SequenceOperator))
-      return this.guard(this.sequence(op as SequenceOperator, src, at), check);
-    if (isPlain(op, ParallelOperator))
-      return this.guard(this.parallel(op as ParallelOperator, src, at), check);
-    if (isPlain(op, EnsembleOperator))
-      return this.guard(this.ensemble(op as EnsembleOperator, src, at), check);
-    if (isPlain(op, ContainerOperator))
-      return this.guard(this.container(op as ContainerOperator, src, at), check);
-    if (isPlain(op, BranchOperator))
-      return this.guard(this.branch(op as BranchOperator, src, at), check);
-    if (isPlain(op, RetryOperator))
-      return this.guard(this.retry(op as RetryOperator, src, at), check);
-    if (isPlain(op, MapReduceOperator))
-      return this.guard(this.mapReduce(op as MapReduceOperator, src, at), check);
+  emit(op: AnyOperator, src: string, at: Place, check: RecordCheck | undefined, probe = false) {
+    // A composite says what its forward does (lower); the compiler decides how to run it.
+    const composite = lowerableOf(op);
+    if (composite) return this.guard(composite.lower(new Scope(this, op, at), src), check);
     return this.call(op, src, at, check, probe);
   }
 
   /** An unkeyed pure step of an all-pure sequence: enhanced mode may trace its key reads. */
-  private probes(seq: SequenceOperator, step: AnyOperator): boolean {
+  private probes(seq: AnyOperator, step: AnyOperator): boolean {
     const keys = this.ctx.keys;
     if (!keys || !may(seq.effects, "rerun") || !may(step.effects, "rerun")) return false;
     if (isFusableMap(step) || isKnownComposite(step) || stepKeys(step).reads !== ALL) return false;
     return keys.mode === "record" || (this.guarded === seq && keys.recorded.has(step));
   }
 
-  private keysOf(seq: SequenceOperator, step: AnyOperator): StepKeys {
+  private keysOf(seq: AnyOperator, step: AnyOperator): StepKeys {
     const recorded = this.guarded === seq ? this.ctx.keys?.recorded.get(step) : undefined;
     return recorded ?? stepKeys(step);
   }
@@ -154,7 +116,7 @@ export class StructuralCompiler {
    * they really read and wrote; if any went outside the record, the result is dropped and
    * the sequence runs again in order (its steps are all pure, so that is safe).
    */
-  private guardedSequence(seq: SequenceOperator, src: string, at: Place, keys: KeyTracing): string {
+  private guardedSequence(seq: AnyOperator, src: string, at: Place, keys: KeyTracing): string {
     const place = { rel: at.rel, site: at.site };
     const fast = new StructuralCompiler(this.ctx, seq).compileTarget(seq, place);
     const ordered = new StructuralCompiler({ ...this.ctx, keys: undefined }).compileTarget(
@@ -218,7 +180,7 @@ export class StructuralCompiler {
     return id;
   }
 
-  private requireInput(src: string, rel: string, what: string, name: string): string {
+  requireInput(src: string, rel: string, what: string, name: string): string {
     if (this.b.recordRefs.has(src)) return src;
     const at: RecordCheck = { rel, what, code: "not_an_object", name };
     const id = this.b.add(recordGlue("check", at), glueMeta(rel, "check"), [{ ref: src }]);
@@ -226,7 +188,7 @@ export class StructuralCompiler {
     return id;
   }
 
-  private merge(parts: readonly string[], rel: string): string {
+  merge(parts: readonly string[], rel: string): string {
     if (parts.length === 1) return parts[0]!;
     const sources: Source[] = parts.map((ref, i) => ({ ref, toKey: String(i) }));
     const id = this.b.add(
@@ -241,17 +203,22 @@ export class StructuralCompiler {
     return id;
   }
 
-  private sequence(seq: SequenceOperator, src: string, at: Place): string {
-    const steps = seq.operators;
+  sequence(
+    seq: AnyOperator,
+    steps: readonly AnyOperator[],
+    src: string,
+    at: Place,
+    checks: StepChecks,
+  ): string {
     // An empty sequence still refuses a non-object input, as its forward does.
-    if (steps.length === 0) return this.requireInput(src, at.rel, "sequence input", seq.name);
+    if (steps.length === 0) return this.requireInput(src, at.rel, checks.input, seq.name);
     const keys = this.ctx.keys;
     if (keys?.mode === "guard" && this.guarded !== seq && steps.some((s) => keys.recorded.has(s))) {
       return this.guardedSequence(seq, src, at, keys);
     }
     // A leading run of fused maps checks the input itself: one node instead of two.
     const leadingFused = isFusableMap(steps[0]!) && !this.b.recordRefs.has(src);
-    const input = leadingFused ? src : this.requireInput(src, at.rel, "sequence input", seq.name);
+    const input = leadingFused ? src : this.requireInput(src, at.rel, checks.input, seq.name);
     const segments: Segment[] = [{ ref: input, full: true, writes: ALL, barrier: false }];
     // A step's own path is the one eager execution gives it (its first field, should the
     // same operator be a step twice); the Sequence's check of its output names the index.
@@ -266,10 +233,12 @@ export class StructuralCompiler {
       if (i > start) {
         const inputCheck: RecordCheck | undefined =
           start === 0 && leadingFused
-            ? { rel: at.rel, what: "sequence input", code: "not_an_object", name: seq.name }
+            ? { rel: at.rel, what: checks.input, code: "not_an_object", name: seq.name }
             : undefined;
         const from = start;
-        this.b.within(`s${from}`, () => this.sequenceFused(seq, from, i, segments, at, inputCheck));
+        this.b.within(`s${from}`, () =>
+          this.sequenceFused(steps, from, i, segments, at, inputCheck),
+        );
         continue;
       }
       const step = steps[i]!;
@@ -279,7 +248,7 @@ export class StructuralCompiler {
       if (!full) this.gains.independentSteps++;
       const check: RecordCheck = {
         rel: `${at.rel}/operators[${i}]`,
-        what: "step output",
+        what: checks.step,
         code: "step_returned_non_object",
         name: step.name,
       };
@@ -294,16 +263,14 @@ export class StructuralCompiler {
   }
 
   private sequenceFused(
-    seq: SequenceOperator,
+    steps: readonly AnyOperator[],
     start: number,
     end: number,
     segments: Segment[],
     at: Place,
     inputCheck: RecordCheck | undefined,
   ): void {
-    const maps = seq.operators.slice(start, end) as unknown as Parameters<
-      typeof fuseSequenceMaps
-    >[1];
+    const maps = steps.slice(start, end) as unknown as Parameters<typeof fuseSequenceMaps>[1];
     const rels = maps.map((_m, k) => `${at.rel}/operators[${start + k}]`);
     const keys = fusedKeys(maps.map((m) => stepKeys(m)));
     const { ref: input, full } = this.stepInput(segments, keys.reads, at.rel);
@@ -345,43 +312,7 @@ export class StructuralCompiler {
     return { ref, full };
   }
 
-  private parallel(par: ParallelOperator, src: string, at: Place): string {
-    const input = this.requireInput(src, at.rel, "parallel input", par.name);
-    this.gains.maxFanOut = Math.max(this.gains.maxFanOut, par.operators.length);
-    const outputs = par.operators.map((op, i) => {
-      const rel = `${at.rel}/operators[${i}]`;
-      const check: RecordCheck = {
-        rel,
-        what: "output",
-        code: "step_returned_non_object",
-        name: op.name,
-      };
-      const place = {
-        rel: `${at.rel}/${childName(par, op)}`,
-        site: { parent: par, parentRel: at.rel },
-      };
-      return this.b.within(`p${i}`, () => this.emit(op, input, place, check));
-    });
-    return this.merge([input, ...outputs], at.rel);
-  }
-
-  private ensemble(ens: EnsembleOperator, src: string, at: Place): string {
-    this.gains.maxFanOut = Math.max(this.gains.maxFanOut, ens.operators.length);
-    const outputs = ens.operators.map((op, i) =>
-      this.b.within(`p${i}`, () =>
-        this.emit(op as AnyOperator, src, memberPlace(ens, at, i), undefined),
-      ),
-    );
-    const sources = outputs.map((ref, i) => ({ ref, toKey: String(i) }));
-    const aggregate = ens.aggregate as ((outputs: unknown[]) => unknown) | undefined;
-    const glue = ensembleGlue("collect", outputs.length, aggregate);
-    const id = this.b.add(glue, glueMeta(at.rel, aggregate ? "aggregate" : "collect"), sources);
-    if (!aggregate) this.b.recordRefs.add(id);
-    return id;
-  }
-
-  private container(box: ContainerOperator, src: string, at: Place): string {
-    const steps = box.operators;
+  pipe(box: AnyOperator, steps: readonly AnyOperator[], src: string, at: Place): string {
     let ref = src;
     let i = 0;
     while (i < steps.length) {
@@ -409,59 +340,38 @@ export class StructuralCompiler {
     return ref;
   }
 
-  private branch(br: BranchOperator, src: string, at: Place): string {
-    const arm = (field: "ifTrue" | "ifFalse") =>
-      this.subPlan(br[field] as AnyOperator, {
-        rel: `${at.rel}/${childName(br, br[field])}`,
-        site: { parent: br, parentRel: at.rel },
-      });
-    const yes = arm("ifTrue");
-    const no = arm("ifFalse");
-    const node = new ControlNode("branch", br, async (input, signal, env) => {
-      const chosen = (await br.predicate(input as never)) ? yes : no;
-      return chosen.run(input, env, signal);
-    });
-    return this.control(node, src, at, [yes, no]);
-  }
-
-  private retry(retry: RetryOperator, src: string, at: Place): string {
-    const inner = this.subPlan(retry.operator as AnyOperator, {
-      rel: `${at.rel}/operator`,
-      site: { parent: retry, parentRel: at.rel },
-    });
-    const node = new ControlNode("retry", retry, (input, signal, env) =>
-      runWithRetry(
-        (_n, attemptSignal) => inner.run(input, env, attemptSignal),
-        retry.policy,
-        signal,
-      ),
+  /** A run-time decision over sub-plans of `children`, compiled now, as one node. */
+  decide(
+    parent: AnyOperator,
+    name: string,
+    src: string,
+    at: Place,
+    children: readonly AnyOperator[],
+    run: (input: unknown, signal: AbortSignal, child: RunChild, path: string) => Promise<unknown>,
+  ): string {
+    const plans = children.map((op) =>
+      this.subPlan(op, {
+        rel: `${at.rel}/${childName(parent, op)}`,
+        site: { parent, parentRel: at.rel },
+      }),
     );
-    return this.control(node, src, at, [inner]);
+    const node = new ControlNode(name, parent, (input, signal, env) =>
+      run(input, signal, (i, value, s) => plans[i]!.run(value, env, s), env.basePath + at.rel),
+    );
+    return this.control(node, src, at, plans);
   }
 
-  private mapReduce(mr: MapReduceOperator, src: string, at: Place): string {
-    const inner = this.subPlan(mr.operator as AnyOperator, {
-      rel: `${at.rel}/operator`,
-      site: { parent: mr, parentRel: at.rel },
-    });
-    const node = new ControlNode("map_reduce", mr, async (input, signal, env) => {
-      const items: unknown = await mr.map(input as never);
-      if (!Array.isArray(items)) {
-        throw new ValidationError("invalid_output", {
-          path: env.basePath + at.rel,
-          detail: `map() must return an array of items, got ${items === null ? "null" : typeof items}`,
-        });
-      }
-      const limit = mr.maxConcurrency ?? Number.POSITIVE_INFINITY;
-      const outputs = await mapWithConcurrency(
-        items,
-        limit,
-        (item, _i, s) => inner.run(item, env, s),
-        signal,
-      );
-      return mr.reduce(outputs as never, input as never);
-    });
-    return this.control(node, src, at, [inner]);
+  collect(
+    parts: readonly Ref[],
+    rel: string,
+    combine: (values: unknown[]) => unknown,
+    record: boolean,
+  ): string {
+    const sources = parts.map((ref, i) => ({ ref, toKey: String(i) }));
+    const glue = collectGlue("collect", parts.length, combine);
+    const id = this.b.add(glue, glueMeta(rel, record ? "collect" : "aggregate"), sources);
+    if (record) this.b.recordRefs.add(id);
+    return id;
   }
 
   private control(node: ControlNode, src: string, at: Place, inner: readonly GraphPlan[]): string {
@@ -473,13 +383,6 @@ export class StructuralCompiler {
     for (const plan of inner) this.b.notes.push(...plan.notes);
     return id;
   }
-}
-
-function memberPlace(ens: EnsembleOperator, at: Place, i: number): Place {
-  return {
-    rel: `${at.rel}/${childName(ens as AnyOperator, ens.operators[i]!)}`,
-    site: { parent: ens as AnyOperator, parentRel: at.rel },
-  };
 }
 
 function glueMeta(rel: string, label = "merge") {
@@ -509,4 +412,63 @@ function fusedKeys(keys: readonly { reads: KeySet; writes: KeySet }[]) {
 /** Plan nodes and jitted operators run themselves; they are never wrapped again. */
 function isPlannedOperator(op: AnyOperator): boolean {
   return op instanceof ControlNode || "original" in op;
+}
+
+/** The compiler as one composite sees it while it lowers itself (lowering.ts). */
+class Scope implements Lowering {
+  private members = 0;
+
+  constructor(
+    private readonly c: StructuralCompiler,
+    private readonly parent: AnyOperator,
+    private readonly at: Place,
+  ) {}
+
+  child(op: AnyOperator, input: Ref, options: ChildOptions): Ref {
+    const { rel } = this.at;
+    if (options.order.startsWith("p")) {
+      this.c.gains.maxFanOut = Math.max(this.c.gains.maxFanOut, ++this.members);
+    }
+    const place = {
+      rel: `${rel}/${childName(this.parent, op)}`,
+      site: { parent: this.parent, parentRel: rel },
+    };
+    const { check } = options;
+    const recordCheck: RecordCheck | undefined = check && {
+      rel: `${rel}/${check.field}`,
+      what: check.what,
+      code: "step_returned_non_object",
+      name: op.name,
+    };
+    return this.c.b.within(options.order, () => this.c.emit(op, input, place, recordCheck));
+  }
+
+  requireRecord(input: Ref, what: string): Ref {
+    return this.c.requireInput(input, this.at.rel, what, this.parent.name);
+  }
+
+  merge(parts: readonly Ref[]): Ref {
+    return this.c.merge(parts, this.at.rel);
+  }
+
+  collect(parts: readonly Ref[], combine: (values: unknown[]) => unknown, record: boolean): Ref {
+    return this.c.collect(parts, this.at.rel, combine, record);
+  }
+
+  accumulate(steps: readonly AnyOperator[], input: Ref, checks: StepChecks): Ref {
+    return this.c.sequence(this.parent, steps, input, this.at, checks);
+  }
+
+  pipe(steps: readonly AnyOperator[], input: Ref): Ref {
+    return this.c.pipe(this.parent, steps, input, this.at);
+  }
+
+  control(
+    name: string,
+    input: Ref,
+    children: readonly AnyOperator[],
+    run: (input: unknown, signal: AbortSignal, child: RunChild, path: string) => Promise<unknown>,
+  ): Ref {
+    return this.c.decide(this.parent, name, input, this.at, children, run);
+  }
 }

@@ -1,6 +1,7 @@
 import { childPath } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
+import type { Lowering, Ref } from "../operator/lowering.js";
 import { assertOperator, callOperator, Operator } from "../operator/operator.js";
 import { requireFunction } from "./validate.js";
 
@@ -42,7 +43,18 @@ export class BranchOperator<I = unknown, O = unknown> extends Operator<I, O> {
   }
 
   async forward(input: I, ctx: CallContext): Promise<O> {
-    const chosen = (await this.predicate(input)) ? this.ifTrue : this.ifFalse;
+    const chosen = (await this.arm(input)) === 0 ? this.ifTrue : this.ifFalse;
     return (await callOperator(chosen, input, { signal: ctx.signal })) as O;
+  }
+
+  /** Which arm runs: 0 for `ifTrue`, 1 for `ifFalse`. */
+  async arm(input: I): Promise<0 | 1> {
+    return (await this.predicate(input)) ? 0 : 1;
+  }
+
+  lower(b: Lowering, input: Ref): Ref {
+    return b.control("branch", input, [this.ifTrue, this.ifFalse], async (value, signal, run) =>
+      run(await this.arm(value as I), value, signal),
+    );
   }
 }

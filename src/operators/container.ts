@@ -1,5 +1,6 @@
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
+import type { Lowering, Ref } from "../operator/lowering.js";
 import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
 import { operatorList } from "./validate.js";
 
@@ -33,5 +34,9 @@ export class ContainerOperator<I = unknown, O = unknown> extends Operator<I, O> 
     let value: unknown = input;
     for (const op of this.operators) value = await callOperator(op, value, { signal: ctx.signal });
     return value as O;
+  }
+
+  lower(b: Lowering, input: Ref): Ref {
+    return b.pipe(this.operators, input);
   }
 }

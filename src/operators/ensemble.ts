@@ -1,7 +1,8 @@
 import { allOrAbort } from "../core/cancel.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
-import { callOperator, Operator } from "../operator/operator.js";
+import type { Lowering, Ref } from "../operator/lowering.js";
+import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
 import { operatorList, optionalFunction } from "./validate.js";
 
 /** Turns the members' outputs (in member order) into the ensemble's output. */
@@ -53,7 +54,19 @@ export class EnsembleOperator<I = unknown, R = unknown, O = { responses: R[] }> 
     const outputs = (await allOrAbort(this.operators.length, ctx.signal, (i, signal) =>
       callOperator(this.operators[i] as Operator<never, unknown>, input, { signal }),
     )) as R[];
-    if (this.aggregate) return await this.aggregate(outputs);
+    return await this.combine(outputs);
+  }
+
+  /** The members' outputs, in member order, as the ensemble's output. */
+  combine(outputs: R[]): O | PromiseLike<O> {
+    if (this.aggregate) return this.aggregate(outputs);
     return { responses: outputs } as O;
+  }
+
+  lower(b: Lowering, input: Ref): Ref {
+    const outputs = this.operators.map((op, i) =>
+      b.child(op as AnyOperator, input, { order: `p${i}` }),
+    );
+    return b.collect(outputs, (values) => this.combine(values as R[]), !this.aggregate);
   }
 }

@@ -3,6 +3,7 @@ import { AbortError, OptionError, ValidationError } from "../core/errors.js";
 import { childPath } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
+import type { Lowering, Ref } from "../operator/lowering.js";
 import { type AnyOperator, assertOperator, callOperator, Operator } from "../operator/operator.js";
 import { requireFunction } from "./validate.js";
 
@@ -99,23 +100,44 @@ export class MapReduceOperator<I = unknown, T = unknown, R = unknown, O = unknow
     this.effects = combineEffects([this.operator.effects]);
   }
 
-  async forward(input: I, ctx: CallContext): Promise<O> {
+  forward(input: I, ctx: CallContext): Promise<O> {
+    const child = this.operator as unknown as AnyOperator;
+    return this.mapAndReduce(
+      input,
+      ctx.path,
+      (item, signal) => callOperator(child, item, { signal }) as Promise<R>,
+      ctx.signal,
+    );
+  }
+
+  /** map, then `each` item (at most maxConcurrency at once, fail fast), then reduce. */
+  async mapAndReduce(
+    input: I,
+    path: string,
+    each: (item: T, signal: AbortSignal) => Promise<R>,
+    signal: AbortSignal,
+  ): Promise<O> {
     const items = await this.map(input);
     if (!Array.isArray(items)) {
       throw new ValidationError("invalid_output", {
-        path: ctx.path,
+        path,
         detail: `map() must return an array of items, got ${items === null ? "null" : typeof items}`,
       });
     }
-    const child = this.operator as unknown as AnyOperator;
     const limit = this.maxConcurrency ?? Number.POSITIVE_INFINITY;
     const outputs = await mapWithConcurrency(
       items as readonly T[],
       limit,
-      (item, _i, signal) => callOperator(child, item, { signal }) as Promise<R>,
-      ctx.signal,
+      (item, _i, itemSignal) => each(item, itemSignal),
+      signal,
     );
     return await this.reduce(outputs, input);
+  }
+
+  lower(b: Lowering, input: Ref): Ref {
+    return b.control("map_reduce", input, [this.operator], (value, signal, run, path) =>
+      this.mapAndReduce(value as I, path, (item, s) => run(0, item, s) as Promise<R>, signal),
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { allOrAbort } from "../core/cancel.js";
 import { childPath, indexed } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
+import type { Lowering, Ref } from "../operator/lowering.js";
 import { mergeObjects, requireRecord } from "../operator/objects.js";
 import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
 import type { AllInputs, SequenceOutput } from "./typing.js";
@@ -43,19 +44,28 @@ export class ParallelOperator<
     input: AllInputs<Ops>,
     ctx: CallContext,
   ): Promise<SequenceOutput<AllInputs<Ops>, Ops>> {
-    const base = requireRecord(input, "not_an_object", ctx.path, "parallel input", this.name);
+    const base = requireRecord(input, "not_an_object", ctx.path, INPUT, this.name);
     const outputs = await allOrAbort(this.operators.length, ctx.signal, async (i, signal) => {
       const out = await callOperator(this.operators[i]!, base, { signal });
       // Checked here, not after the join, so a bad output fails fast like a thrown error.
       const step = childPath(ctx.path, indexed("operators", i));
-      return requireRecord(
-        out,
-        "step_returned_non_object",
-        step,
-        "output",
-        this.operators[i]!.name,
-      );
+      return requireRecord(out, "step_returned_non_object", step, OUTPUT, this.operators[i]!.name);
     });
     return mergeObjects([base, ...outputs]) as SequenceOutput<AllInputs<Ops>, Ops>;
   }
+
+  lower(b: Lowering, input: Ref): Ref {
+    const base = b.requireRecord(input, INPUT);
+    const outputs = this.operators.map((op, i) =>
+      b.child(op, base, {
+        order: `p${i}`,
+        check: { what: OUTPUT, field: indexed("operators", i) },
+      }),
+    );
+    return b.merge([base, ...outputs]);
+  }
 }
+
+/** What a Parallel checks: its input and each member's output must be objects. */
+const INPUT = "parallel input";
+const OUTPUT = "output";

@@ -4,6 +4,7 @@ import { OptionError } from "../core/errors.js";
 import { childPath } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
+import type { Lowering, Ref } from "../operator/lowering.js";
 import { assertOperator, callOperator, Operator } from "../operator/operator.js";
 
 export const BACKOFFS = ["exponential", "linear", "fibonacci", "constant"] as const;
@@ -175,6 +176,12 @@ export class RetryOperator<I = unknown, O = unknown> extends Operator<I, O> {
       (_n, signal) => callOperator(child, input, { signal }) as Promise<O>,
       this.policy,
       ctx.signal,
+    );
+  }
+
+  lower(b: Lowering, input: Ref): Ref {
+    return b.control("retry", input, [this.operator], (value, signal, run) =>
+      runWithRetry((_n, attempt) => run(0, value, attempt), this.policy, signal),
     );
   }
 }

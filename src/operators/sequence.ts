@@ -1,10 +1,14 @@
 import { childPath, indexed } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
+import type { Lowering, Ref, StepChecks } from "../operator/lowering.js";
 import { type PlainObject, requireRecord } from "../operator/objects.js";
 import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
 import type { SequenceInput, SequenceOutput } from "./typing.js";
 import { operatorList } from "./validate.js";
+
+/** What a Sequence checks: its input and each step's output must be objects. */
+const CHECKS: StepChecks = { input: "sequence input", step: "step output" };
 
 export interface SequenceOptions<Ops extends readonly AnyOperator[] = readonly AnyOperator[]> {
   /** The steps, run in order; each gets the accumulated object. */
@@ -45,13 +49,7 @@ export class SequenceOperator<
     input: SequenceInput<Ops>,
     ctx: CallContext,
   ): Promise<SequenceOutput<SequenceInput<Ops>, Ops>> {
-    let acc: PlainObject = requireRecord(
-      input,
-      "not_an_object",
-      ctx.path,
-      "sequence input",
-      this.name,
-    );
+    let acc: PlainObject = requireRecord(input, "not_an_object", ctx.path, CHECKS.input, this.name);
     for (const [i, op] of this.operators.entries()) {
       const out = await callOperator(op, acc, { signal: ctx.signal });
       const step = childPath(ctx.path, indexed("operators", i));
@@ -59,9 +57,13 @@ export class SequenceOperator<
       // reach a prototype, and the caller's input is left as it was.
       acc = {
         ...acc,
-        ...requireRecord(out, "step_returned_non_object", step, "step output", op.name),
+        ...requireRecord(out, "step_returned_non_object", step, CHECKS.step, op.name),
       };
     }
     return acc as SequenceOutput<SequenceInput<Ops>, Ops>;
+  }
+
+  lower(b: Lowering, input: Ref): Ref {
+    return b.accumulate(this.operators, input, CHECKS);
   }
 }
