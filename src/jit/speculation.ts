@@ -1,4 +1,4 @@
-import { linkedController } from "../core/cancel.js";
+import { onAbort } from "../core/cancel.js";
 import { SpeculationMissed } from "../core/errors.js";
 import { defaultScheduler } from "../engine/configure.js";
 import { runGraph } from "../engine/ready-queue.js";
@@ -87,6 +87,7 @@ export class Speculation implements CallInterceptor {
   private readonly settleNode: (((ok: boolean, value: unknown) => void) | undefined)[] = [];
   private readonly occurrences = new Map<AnyOperator, number>();
   private closed = false;
+  private unsubscribe: (() => void) | undefined;
   readonly report: RunReport = {
     hits: 0,
     misses: 0,
@@ -126,6 +127,8 @@ export class Speculation implements CallInterceptor {
     // only keeps its dependents from starting early; the run's outcome is forward's.
     runGraph(this.graph, this.input, {
       continueOnError: true,
+      // The run's result is no one's: nothing to collect at its end.
+      outputs: [],
       signal: this.signal,
       invoke: this.node,
     }).catch(() => {});
@@ -172,14 +175,16 @@ export class Speculation implements CallInterceptor {
       this.report.underivable++;
       return undefined;
     }
-    const link = linkedController(runSignal);
+    // One subscription on the run's signal aborts every started call (not one per call).
+    this.unsubscribe ??= onAbort(runSignal, () => this.abortStarted(runSignal.reason));
+    const controller = new AbortController();
     const gate = this.observer ? new SpeculativeObserver(this.observer, this.info(k)) : undefined;
-    const promise = this.startChild(k, operator, input, link.controller.signal, gate);
+    const promise = this.startChild(k, operator, input, controller.signal, gate);
     const started: Started = {
       snapshot: copy.value,
       gate,
       promise,
-      controller: link.controller,
+      controller,
       claimed: false,
       wasted: false,
     };
@@ -190,12 +195,15 @@ export class Speculation implements CallInterceptor {
     // call that fails or is discarded fails its node: its dependents are not started early.
     promise.then(
       (output) => {
-        link.dispose();
         if (this.state[k] !== OK && !started.wasted) this.outputs[k] = output;
       },
-      () => link.dispose(),
+      () => {},
     );
     return promise;
+  }
+
+  private abortStarted(reason: unknown): void {
+    for (const started of this.started) started?.controller.abort(reason);
   }
 
   intercept(call: InterceptedCall): Promise<unknown> | undefined {
@@ -263,10 +271,12 @@ export class Speculation implements CallInterceptor {
     this.started.forEach((started, k) => {
       if (started && !started.claimed) this.discard(k, started);
     });
-    const missed = new SpeculationMissed();
+    this.unsubscribe?.();
+    let missed: SpeculationMissed | undefined;
     this.settleNode.forEach((settle, k) => {
       if (!settle) return;
       this.settleNode[k] = undefined;
+      missed ??= new SpeculationMissed();
       settle(false, missed);
     });
   }
