@@ -134,6 +134,14 @@ export type { CallContext, CallOptions, LeafExecutor } from "./operator/context.
 export { withExecutor, withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
 export type {
+  ChildOptions,
+  Lowerable,
+  Lowering,
+  Ref,
+  RunChild,
+  StepChecks,
+} from "./operator/lowering.js";
+export type {
   CallInfo,
   CallObserver,
   CallOutcome,
