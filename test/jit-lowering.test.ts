@@ -55,9 +55,16 @@ class Both extends Operator<{ q: string }, Record<string, string>> {
     this.name = "both";
   }
   async forward(input: { q: string }, ctx: CallContext) {
-    const a = await this.left(input, { signal: ctx.signal });
-    const b = await this.right(input, { signal: ctx.signal });
+    const run = this.run(ctx);
+    const a = await run(this.left, input);
+    const b = await run(this.right, input);
     return { ...input, ...(a as object), ...(b as object) };
+  }
+  protected run(ctx: CallContext) {
+    return (op: AnyOperator, input: unknown) =>
+      (op as unknown as (i: unknown, o: { signal: AbortSignal }) => Promise<unknown>)(input, {
+        signal: ctx.signal,
+      });
   }
   lower(b: Lowering, input: Ref): Ref {
     // forward checks nothing about its children's outputs, so neither does its plan.
@@ -89,8 +96,9 @@ test("a subclass that overrides forward without its own lower runs as the custom
   const probe = new Probe();
   class Reversed extends Both {
     override async forward(input: { q: string }) {
-      const b = await this.right(input);
-      const a = await this.left(input);
+      const run = (op: AnyOperator) => (op as unknown as (i: unknown) => Promise<unknown>)(input);
+      const b = await run(this.right);
+      const a = await run(this.left);
       return { ...input, ...(b as object), ...(a as object), order: "right first" };
     }
   }
