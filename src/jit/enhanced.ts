@@ -1,7 +1,7 @@
 import type { Graph } from "../graph/graph.js";
 import { may } from "../operator/effects.js";
+import { loweredAs } from "../operator/lowering.js";
 import { type AnyOperator, callOperator } from "../operator/operator.js";
-import { SequenceOperator } from "../operators/sequence.js";
 import { isFusableMap } from "./fuse.js";
 import type { GraphPlan } from "./graph-plan.js";
 import { KeyProbe } from "./key-probe.js";
@@ -112,7 +112,7 @@ function customInside(op: AnyOperator): number {
 function unkeyedPureSteps(op: AnyOperator): number {
   if (!isKnownComposite(op)) return 0;
   let n = 0;
-  const pureSequence = op instanceof SequenceOperator && may(op.effects, "rerun");
+  const pureSequence = loweredAs(op) === "accumulate" && may(op.effects, "rerun");
   for (const { operator } of op.children()) {
     n += unkeyedPureSteps(operator);
     const unkeyed = !isFusableMap(operator) && stepKeys(operator).reads === ALL;

@@ -1,26 +1,27 @@
 import { InlineOperator } from "../engine/inline.js";
 import { may } from "../operator/effects.js";
-import { isRecord, type PlainObject, requireRecord } from "../operator/objects.js";
+import { describes } from "../operator/lowering.js";
+import { isPromiseLike, isRecord, type PlainObject, requireRecord } from "../operator/objects.js";
 import type { AnyOperator } from "../operator/operator.js";
-import { MapOperator } from "../operators/map.js";
-import { isPromiseLike } from "../operators/validate.js";
 import { type RecordCheck, stepOutputError } from "./glue.js";
 import { currentRunEnv } from "./run-env.js";
 
-type AnyMap = MapOperator<unknown, unknown, string | undefined, string | undefined>;
-
-const AsyncFunction = (async () => {}).constructor;
+/** What fusing needs of a map (MapOperator has it): its function and its keys. */
+interface AnyMap {
+  readonly fn: (value: unknown) => unknown;
+  readonly inputKey: string | undefined;
+  readonly outputKey: string | undefined;
+  readonly name: string;
+  readonly fusable: boolean;
+}
 
 /**
- * A map the JIT may fuse: pure, no specification to check, and a function that is not
- * declared async. (One that returns a promise anyway is still handled, just not faster.)
+ * A map the JIT may fuse: one that says it is `fusable` (MapOperator: no specification, a
+ * function not declared async), runs its own forward, and may be re-run (pure).
  */
 export function isFusableMap(op: AnyOperator): op is AnyOperator & AnyMap {
   return (
-    op instanceof MapOperator &&
-    may(op.effects, "rerun") &&
-    op.specification === undefined &&
-    !(op.fn instanceof AsyncFunction)
+    (op as Partial<AnyMap>).fusable === true && describes(op, "fusable") && may(op.effects, "rerun")
   );
 }
 
@@ -38,7 +39,7 @@ interface MapParts {
 
 function partsOf(maps: readonly AnyMap[], rels: readonly string[]): MapParts[] {
   return maps.map((m, i) => ({
-    fn: m.fn as (value: unknown) => unknown,
+    fn: m.fn,
     inputKey: m.inputKey,
     outputKey: m.outputKey,
     rel: rels[i]!,

@@ -1,6 +1,5 @@
 import { InlineOperator } from "../engine/inline.js";
-import { type PlainObject, requireRecord } from "../operator/objects.js";
-import { isPromiseLike } from "../operators/validate.js";
+import { isPromiseLike, type PlainObject, requireRecord } from "../operator/objects.js";
 import { currentRunEnv } from "./run-env.js";
 
 /** The error eager Sequence/Parallel throw for a step that returned a non-object. */

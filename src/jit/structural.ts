@@ -272,7 +272,7 @@ export class StructuralCompiler {
   ): void {
     const maps = steps.slice(start, end) as unknown as Parameters<typeof fuseSequenceMaps>[1];
     const rels = maps.map((_m, k) => `${at.rel}/operators[${start + k}]`);
-    const keys = fusedKeys(maps.map((m) => stepKeys(m)));
+    const keys = fusedKeys(steps.slice(start, end).map((m) => stepKeys(m)));
     const { ref: input, full } = this.stepInput(segments, keys.reads, at.rel);
     // A fused run that need not wait for the steps before it is an independent step too:
     // it may fail before them, so the plan must order failures.

@@ -1,5 +1,4 @@
 import type { AnyOperator } from "../operator/operator.js";
-import { MapReduceOperator } from "../operators/map-reduce.js";
 import { FunctionOperator } from "./function-operator.js";
 import { PassthroughPlan } from "./passthrough.js";
 import type { CompileRequest, Strategy, StrategyScore } from "./strategy.js";
@@ -45,10 +44,12 @@ export const traceStrategy: Strategy & { readonly shapeSensitive: true } = {
   },
   compile(request: CompileRequest) {
     const { target, options, nested } = request;
-    if (target instanceof MapReduceOperator && target.maxConcurrency !== undefined) {
-      // Starting its items early would run more of them at once than it allows.
+    // An operator that limits its own calls in flight (a MapReduce's or a pmap's
+    // maxConcurrency): starting its calls early would run more at once than it allows.
+    const limit = (target as { maxConcurrency?: unknown }).maxConcurrency;
+    if (typeof limit === "number" && limit !== Number.POSITIVE_INFINITY) {
       return new PassthroughPlan(target, [
-        `${target.name} limits its items to ${target.maxConcurrency} at once: speculation would exceed that, so it runs as written`,
+        `${target.name} limits its items to ${limit} at once: speculation would exceed that, so it runs as written`,
       ]);
     }
     // A recursive call of the target runs as written: its jitted form would be this plan.

@@ -71,11 +71,44 @@ export interface Lowerable {
  * specification to check (the plan would skip the check).
  */
 export function lowerableOf(op: AnyOperator): (AnyOperator & Lowerable) | undefined {
-  if (typeof (op as Partial<Lowerable>).lower !== "function" || op.specification !== undefined) {
-    return undefined;
-  }
+  const lowerable = typeof (op as Partial<Lowerable>).lower === "function";
+  return lowerable && describes(op, "lower") ? (op as AnyOperator & Lowerable) : undefined;
+}
+
+/**
+ * Whether what `op` says of itself in `member` (a plan, its keys, that it fuses) describes
+ * the `forward` it runs: the class that defines the member also defines (or inherits
+ * unchanged) the forward `op` has, and no specification is checked on the way in.
+ */
+export function describes(op: AnyOperator, member: string): boolean {
+  if (!(member in op) || op.specification !== undefined) return false;
   let owner: object | null = Object.getPrototypeOf(op);
-  while (owner && !Object.hasOwn(owner, "lower")) owner = Object.getPrototypeOf(owner);
-  const ownForward = owner && (owner as { forward?: unknown }).forward;
-  return ownForward === op.forward ? (op as AnyOperator & Lowerable) : undefined;
+  while (owner && !Object.hasOwn(owner, member)) owner = Object.getPrototypeOf(owner);
+  return owner !== null && (owner as { forward?: unknown }).forward === op.forward;
+}
+
+type Primitive = Exclude<keyof Lowering, "child">;
+
+/**
+ * Which primitive a composite's plan ends in (`accumulate` for a Sequence, `collect` for an
+ * Ensemble, …), found by lowering it onto a builder that only records: so an analysis can ask
+ * what a composite *is* without knowing its class. Undefined for anything not lowerable.
+ */
+export function loweredAs(op: AnyOperator): Primitive | undefined {
+  const composite = lowerableOf(op);
+  if (!composite) return undefined;
+  let n = 0;
+  const ref = (what: string) => `${what}#${n++}`;
+  const recorder: Lowering = {
+    child: () => ref("child"),
+    requireRecord: () => ref("requireRecord"),
+    merge: () => ref("merge"),
+    collect: () => ref("collect"),
+    accumulate: () => ref("accumulate"),
+    pipe: () => ref("pipe"),
+    control: () => ref("control"),
+  };
+  const out = composite.lower(recorder, "input");
+  const what = out.slice(0, out.indexOf("#"));
+  return what === "child" || what === "" ? undefined : (what as Primitive);
 }

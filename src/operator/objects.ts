@@ -36,3 +36,11 @@ export function requireRecord(
   const got = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
   throw new ValidationError(code, { path, name, detail: `${what} must be an object, got ${got}` });
 }
+
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}

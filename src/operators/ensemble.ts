@@ -1,6 +1,7 @@
 import { allOrAbort } from "../core/cancel.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
+import { ALL as ALL_KEYS, type StepKeys, unionReads } from "../operator/keys.js";
 import type { Lowering, Ref } from "../operator/lowering.js";
 import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
 import { operatorList, optionalFunction } from "./validate.js";
@@ -61,6 +62,12 @@ export class EnsembleOperator<I = unknown, R = unknown, O = { responses: R[] }> 
   combine(outputs: R[]): O | PromiseLike<O> {
     if (this.aggregate) return this.aggregate(outputs);
     return { responses: outputs } as O;
+  }
+
+  /** Reads what its members read; writes `responses` only, unless an aggregate decides. */
+  stepKeys(keysOf: (op: AnyOperator) => StepKeys): StepKeys {
+    const reads = unionReads(this.operators.map((m) => keysOf(m as AnyOperator).reads));
+    return { reads, writes: this.aggregate ? ALL_KEYS : new Set(["responses"]) };
   }
 
   lower(b: Lowering, input: Ref): Ref {

@@ -1,9 +1,12 @@
 import { OptionError } from "../core/errors.js";
 import type { CallContext } from "../operator/context.js";
 import { EFFECTS, type Effects } from "../operator/effects.js";
-import { requireRecord } from "../operator/objects.js";
+import { ALL, type StepKeys } from "../operator/keys.js";
+import { isPromiseLike, requireRecord } from "../operator/objects.js";
 import { Operator } from "../operator/operator.js";
-import { isPromiseLike, optionalKey, requireFunction } from "./validate.js";
+import { optionalKey, requireFunction } from "./validate.js";
+
+const AsyncFunction = (async () => {}).constructor;
 
 /** The input a map takes: the value itself, or an object holding it under `inputKey`. */
 export type MapInput<A, IK extends string | undefined> = IK extends string
@@ -85,6 +88,22 @@ export class MapOperator<
     const result = this.fn(arg as A);
     if (isPromiseLike(result)) return Promise.resolve(result).then((r) => this.wrap(r));
     return this.wrap(result);
+  }
+
+  /** Reads only `inputKey` and writes only `outputKey`, when they are set. */
+  stepKeys(): StepKeys {
+    return {
+      reads: this.inputKey === undefined ? ALL : new Set([this.inputKey]),
+      writes: this.outputKey === undefined ? ALL : new Set([this.outputKey]),
+    };
+  }
+
+  /**
+   * Whether its work can run inside a fused synchronous loop: no specification to check, and
+   * `fn` not declared async (one that returns a promise anyway is still handled, just slower).
+   */
+  get fusable(): boolean {
+    return this.specification === undefined && !(this.fn instanceof AsyncFunction);
   }
 
   private wrap(result: R): MapOutput<R, OK> {

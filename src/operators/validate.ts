@@ -60,11 +60,3 @@ export function optionalKey(value: unknown, owner: string, option: string): void
     });
   }
 }
-
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}
