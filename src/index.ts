@@ -133,6 +133,7 @@ export { toTraceEvents, writeTraceEvents } from "./observe/trace-events.js";
 export type { CallContext, CallOptions, LeafExecutor } from "./operator/context.js";
 export { withExecutor, withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
+export { errorPath } from "./operator/error-path.js";
 export type {
   CallInfo,
   CallObserver,

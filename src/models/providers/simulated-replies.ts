@@ -1,4 +1,5 @@
 import type { ChatRequest, ToolCall } from "../types.js";
+import { topicalReply } from "./simulated-answer.js";
 
 /**
  * Tool calls for the simulated provider: when the request offers tools and the conversation
@@ -23,7 +24,8 @@ export function simulatedToolCalls(
  * Reply text for the simulated provider. The LLM operators state their reply format as lines
  * `Label: <placeholder>`; answering in that format lets judges, selectors and verifiers run
  * on the simulated provider. A placeholder `<a number from 0 to 4>` gets an integer in range,
- * `<correct or incorrect>` one of the words, anything else a short made-up phrase.
+ * `<correct or incorrect>` one of the words, anything else a short made-up phrase. Free text
+ * is a sentence on the prompt's own words (see simulated-answer.ts).
  */
 export function simulatedReply(request: ChatRequest, sample: number, random: () => number): string {
   if (request.responseSchema) {
@@ -42,8 +44,7 @@ export function simulatedReply(request: ChatRequest, sample: number, random: () 
       .join("\n");
   }
   const last = request.messages[request.messages.length - 1]?.content ?? "";
-  const topic = last.replace(/\s+/g, " ").trim().slice(0, 60);
-  return `Simulated reply #${sample} (${phrase(random)}) to: ${topic}`;
+  return topicalReply(last, random);
 }
 
 const FORMAT_LINE = /^([A-Z][A-Za-z ]{0,30}):\s*<([^>\n]+)>\s*$/gm;
