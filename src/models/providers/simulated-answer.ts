@@ -89,7 +89,7 @@ function partsOf(prompt: string): { subject: string; instruction: string } {
     return { subject: question, instruction: lines.length > 1 ? last : line.replace(question, "") };
   }
   const colon = last.lastIndexOf(":");
-  if (colon < 0) return { subject: last.trim(), instruction: "" };
+  if (colon < 0) return { subject: last.trim(), instruction: last };
   return { subject: last.slice(colon + 1).trim(), instruction: last.slice(0, colon) };
 }
 
@@ -100,21 +100,31 @@ const STOP = new Set(
     "those there their they them you your we our i me my what why how when where which who whom " +
     "whose not no yes so if then than too very just also answer question briefly one sentence " +
     "give list suggest summarize explain tell describe key facts needed unusual angle strongest " +
-    "counterargument concrete example wrong go going answering"
+    "counterargument concrete example wrong go going answering three worth day days best good " +
+    "pack write short passage would rewrite search query terms context only"
   ).split(" "),
 );
 
-/** The prompt's content words in order, each once, as written (`CPU` stays upper case). */
+/**
+ * The prompt's content words, each once: names first (capitalized inside a sentence, or all
+ * capitals like `CPU`, kept as written), then the other words in order, lower-cased.
+ */
 function contentWords(text: string): string[] {
   const seen = new Set<string>();
-  const out: string[] = [];
-  for (const word of text.match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? []) {
+  const names: string[] = [];
+  const words: string[] = [];
+  for (const match of text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu)) {
+    const word = match[0];
     const lower = word.toLowerCase();
     if (lower.length < 3 || STOP.has(lower) || seen.has(lower)) continue;
     seen.add(lower);
-    out.push(word === word.toUpperCase() ? word : lower);
+    const initial =
+      /^\s*$/.test(text.slice(0, match.index)) || /[.?!:]\s*$/.test(text.slice(0, match.index));
+    const name = word === word.toUpperCase() || (!initial && /^\p{Lu}/u.test(word));
+    if (name) names.push(word);
+    else words.push(lower);
   }
-  return out;
+  return [...names, ...words];
 }
 
 function pick<T>(items: readonly T[], random: () => number): T {

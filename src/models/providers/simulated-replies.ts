@@ -40,11 +40,16 @@ export function simulatedReply(request: ChatRequest, sample: number, random: () 
   const format = [...prompt.matchAll(FORMAT_LINE)];
   if (format.length > 0) {
     return format
-      .map((m) => `${m[1]}: ${fillPlaceholder(m[1] ?? "", m[2] ?? "", random, sample)}`)
+      .map((m) => `${m[1]}: ${fillPlaceholder(m[1] ?? "", m[2] ?? "", random, sample, prompt)}`)
       .join("\n");
   }
   const last = request.messages[request.messages.length - 1]?.content ?? "";
   return topicalReply(last, random);
+}
+
+/** The prompt without its `Label: <placeholder>` lines, so the question is what remains. */
+function withoutFormat(prompt: string): string {
+  return prompt.replace(FORMAT_LINE, "").trim();
 }
 
 const FORMAT_LINE = /^([A-Z][A-Za-z ]{0,30}):\s*<([^>\n]+)>\s*$/gm;
@@ -55,6 +60,7 @@ function fillPlaceholder(
   placeholder: string,
   random: () => number,
   sample: number,
+  prompt: string,
 ): string {
   const range = NUMBER_RANGE.exec(placeholder);
   if (range) {
@@ -66,7 +72,8 @@ function fillPlaceholder(
   if (options.length > 1 && options.every((o) => /^[\w-]+$/.test(o))) {
     return options[Math.floor(random() * options.length)] ?? "";
   }
-  return `simulated ${label.toLowerCase()} #${sample}: ${phrase(random)}`;
+  // Marked as simulated (the text a judge or verifier parses), then a sentence on the question.
+  return `simulated ${label.toLowerCase()} #${sample}: ${topicalReply(withoutFormat(prompt), random)}`;
 }
 
 const WORDS = [
