@@ -87,7 +87,7 @@ function hintFor(key: string, input: unknown): string | undefined {
 
 /**
  * The candidate closest to `wanted` that counts as a near miss, by one small rule: the same
- * ignoring case, within 1 edit (2 for keys of 6 or more characters), a prefix of it or it a
+ * ignoring case, within 1 edit (an adjacent swap is one; 2 for keys of 6 or more characters), a prefix of it or it a
  * prefix of the candidate (2 characters at least), or an abbreviation (the shorter's letters in
  * order inside the longer, same first letter: `ctx` for `context`). Ties go to fewer edits.
  */
@@ -119,18 +119,22 @@ function isAbbreviation(a: string, b: string): boolean {
   return i === short.length;
 }
 
-/** Levenshtein distance, two rows. */
+/** Edits between two strings: insertions, deletions, substitutions and adjacent swaps. */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost));
+      let d = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      }
+      row.push(d);
     }
-    prev = row;
+    rows.push(row);
   }
-  return prev[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 function isObject(value: unknown): value is object {
