@@ -14,6 +14,7 @@ export const EXPECTED: Record<string, RegExp[]> = {
     /3\. aborted: AbortError/,
     /4\. ok 1 · error not a number: "two" · ok 3/,
   ],
+  "tour.ts": [/ true$/m, /parallel groups: \[qa\/operators\[0\], qa\/operators\[1\]\]/],
   "streaming.ts": [/streamed: .+/, /usage of explain\/operators\[1\]: \d+ tokens/, /stopped after/],
 };
 

@@ -164,7 +164,7 @@ const pipeline = new SequenceOperator({
 
 test("package: every example runs in the app against the installed package", async (t) => {
   const examples = listExamples(join(app, "examples"));
-  assert.ok(examples.length >= 7, examples.join(", "));
+  assert.ok(examples.length >= 8, examples.join(", "));
   for (const file of examples) {
     await t.test(file, { skip: file === "distributed.ts" && skipRedis }, async () => {
       const env = userEnv(redis ? { REDIS_URL: redis.url } : {});
