@@ -30,7 +30,10 @@ function installed(name: string): string {
 /** The environment of a user's shell: nothing of this checkout's test run leaks in. */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const key of Object.keys(env)) if (key.startsWith("npm_")) delete env[key];
+  // npm run sets npm_config_local_prefix and friends to this checkout; only where the cache
+  // and the registry are is kept.
+  const keep = new Set(["npm_config_cache", "npm_config_registry", "npm_config_userconfig"]);
+  for (const key of Object.keys(env)) if (key.startsWith("npm_") && !keep.has(key)) delete env[key];
   delete env.TSX_TSCONFIG_PATH;
   delete env.EMBER_XCS_FROM_SOURCE;
   delete env.OPENAI_API_KEY;
@@ -55,7 +58,9 @@ before(async () => {
     maxBuffer: 64 * 1024 * 1024,
     timeout: 300_000,
   });
-  const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+  // The JSON report is the last thing on stdout, after anything the prepack build printed.
+  const report = stdout.slice(stdout.lastIndexOf("\n[\n") + 1 || stdout.indexOf("["));
+  const [packed] = JSON.parse(report) as { filename: string; files: { path: string }[] }[];
   tarball = join(work, packed!.filename);
   files = packed!.files.map((f) => f.path);
   cpSync(join(root, "examples"), join(app, "examples"), { recursive: true });
