@@ -1,6 +1,7 @@
 /** What the examples must print, shared by examples-smoke and package-install. */
-import { readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 
 /** Lines each example of ours must print; any other example (papers/) must print something. */
 export const EXPECTED: Record<string, RegExp[]> = {
@@ -31,4 +32,26 @@ export function listExamples(dir: string, base = dir): string[] {
       return entry.name.endsWith(".ts") ? [relative(base, path)] : [];
     })
     .sort();
+}
+
+/**
+ * Checks what `file` (relative to `dir`) printed: its expected lines, or for an example we do
+ * not know (papers/), some output, unless it is a helper module another example imports (a
+ * data file prints nothing when run).
+ */
+export function checkOutput(dir: string, file: string, stdout: string, expected?: RegExp[]): void {
+  const lines = expected ?? EXPECTED[file];
+  if (lines) {
+    for (const line of lines) assert.match(stdout, line, `examples/${file} printed:\n${stdout}`);
+    return;
+  }
+  if (/\S/.test(stdout)) return;
+  const specifier = `./${basename(file, ".ts")}.js"`;
+  const importers = listExamples(dir).filter(
+    (other) =>
+      other !== file &&
+      dirname(other) === dirname(file) &&
+      readFileSync(join(dir, other), "utf8").includes(specifier),
+  );
+  assert.ok(importers.length > 0, `examples/${file} printed nothing and no example imports it`);
 }

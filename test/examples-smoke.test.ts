@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { DISTRIBUTED_RAN, EXPECTED, listExamples } from "./examples-expected.js";
+import { checkOutput, DISTRIBUTED_RAN, EXPECTED, listExamples } from "./examples-expected.js";
 import { findRedisServer, freePort, RedisServer, redisSkip } from "./fixtures/cluster.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -60,8 +60,7 @@ test("examples: the folder holds the examples the README links to", () => {
 for (const file of files.filter((f) => f !== "distributed.ts")) {
   test(`examples: ${file} runs as written and prints what it should`, async () => {
     const { stdout } = await runExample(file);
-    const expected = EXPECTED[file] ?? [/\S/];
-    for (const line of expected) assert.match(stdout, line, `examples/${file} printed:\n${stdout}`);
+    checkOutput(examples, file, stdout);
   });
 }
 
