@@ -1,6 +1,8 @@
 /**
  * ember-xcs quickstart: a compound pipeline run eagerly and jitted on fresh inputs.
  * Uses the simulated model unless OPENAI_API_KEY / OPENAI_BASE_URL point at a real one.
+ * Both sides are warmed up on a question of their own before the timed runs, so the speedup
+ * printed is the JIT's, not a lazy import's or a first connection's.
  * Every call is recorded; the run's timeline is written to ./quickstart-timeline.html.
  *
  *   npm start
@@ -21,7 +23,7 @@ import {
   UniformEnsemble,
   withObserver,
   writeTimeline,
-} from "../src/index.js";
+} from "ember-xcs";
 
 const model = defaultModelId();
 // Sees every operator call below: the timeline written at the end is drawn from it.
@@ -53,11 +55,12 @@ const pipeline = new SequenceOperator({
       prompt:
         "Question: {question}\nFacts: {facts}\nAngle: {angle}\nRisks: {risks}\nAnswer briefly.",
     }),
+    // Samples word their answers differently; the vote is on each one's first clause.
     new MapOperator({
-      name: "first_words",
+      name: "lead_clause",
       inputKey: "responses",
       outputKey: "responses",
-      fn: (rs: string[]) => rs.map((r) => r.split(/\s+/).slice(0, 3).join(" ")),
+      fn: (rs: string[]) => rs.map((r) => r.split(/[.;:\n]/)[0]!.trim()),
     }),
     new MostCommonOperator(),
   ],
@@ -69,7 +72,11 @@ const questions = [
   "What limits the speed of a CPU?",
 ];
 
+/** Not one of the timed questions: it pays the first call's costs, outside the timing. */
+const warmUpQuestion = "What makes bread rise?";
+
 async function runAll(run: (input: { question: string }) => Promise<unknown>) {
+  await run({ question: warmUpQuestion });
   const started = performance.now();
   const outputs = [];
   for (const question of questions) {
@@ -94,7 +101,9 @@ for (const [i, q] of questions.entries()) {
   console.log(`\n${q}\n  vote: ${answer}`);
 }
 console.log(`\nresults identical to eager: ${same ? "yes" : "no (a real model samples anew)"}`);
-console.log(`eager  ${eager.ms.toFixed(0)} ms for ${questions.length} questions`);
+console.log(
+  `eager  ${eager.ms.toFixed(0)} ms for ${questions.length} questions (each side warmed up first)`,
+);
 console.log(`jitted ${jitted.ms.toFixed(0)} ms  (${(eager.ms / jitted.ms).toFixed(2)}× faster)`);
 
 const stats = getJitStats(fast);
@@ -133,7 +142,7 @@ console.log(
 );
 console.log(`  eager  ${briefEager.ms.toFixed(0)} ms`);
 console.log(
-  `  jitted ${briefJitted.ms.toFixed(0)} ms  (${(briefEager.ms / briefJitted.ms).toFixed(2)}× faster; the first call traces)`,
+  `  jitted ${briefJitted.ms.toFixed(0)} ms  (${(briefEager.ms / briefJitted.ms).toFixed(2)}× faster; traced on the warm-up call)`,
 );
 console.log(
   `  strategy ${briefStats.strategy}, speculation hits ${briefStats.speculationHits}, misses ${briefStats.speculationMisses}, compilations ${briefStats.compilations}`,
@@ -147,6 +156,8 @@ console.log(
 );
 
 async function runAllTopics(run: (input: { topic: string }) => Promise<unknown>) {
+  // The jitted side's warm-up is also its trace: the timed calls all run from the plan.
+  await run({ topic: "rivers" });
   const started = performance.now();
   const outputs = [];
   for (const topic of topics) outputs.push(await withObserver(recorder, () => run({ topic })));

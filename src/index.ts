@@ -12,6 +12,7 @@
  */
 
 export { Budget } from "./core/budget.js";
+export type { CacheStore } from "./core/cache-setting.js";
 export type { Clock, TimerHandle } from "./core/clock.js";
 export { realClock } from "./core/clock.js";
 export type {
@@ -47,7 +48,9 @@ export type { RunOptions } from "./graph/run-options.js";
 export type { JitExplanation } from "./jit/explain.js";
 export { explainJitSelection, getJitStats, jit, resetJit } from "./jit/jit.js";
 export { JitOperator } from "./jit/jit-operator.js";
+export type { RetraceReason } from "./jit/lifecycle.js";
 export type { JitMode, JitOptions } from "./jit/options.js";
+export { MODES as JIT_MODES } from "./jit/options.js";
 export type { Plan } from "./jit/plan.js";
 export { JitCache } from "./jit/plan-cache.js";
 export type { Selection } from "./jit/select.js";
@@ -57,6 +60,7 @@ export type { CompileRequest, Strategy, StrategyScore } from "./jit/strategy.js"
 export { ModelOutputError, ProviderError, ProviderFailure } from "./models/errors.js";
 export type { JudgeSynthesisOptions, JudgeSynthesisOutput } from "./models/judge-synthesis.js";
 export { JudgeSynthesisOperator } from "./models/judge-synthesis.js";
+export type { Lease } from "./models/limiter.js";
 export { RateLimiter } from "./models/limiter.js";
 export type { LLMInput, LLMOperatorOptions } from "./models/llm.js";
 export { LLMOperator } from "./models/llm.js";
@@ -130,9 +134,12 @@ export type {
   TraceEventFile,
 } from "./observe/trace-events.js";
 export { toTraceEvents, writeTraceEvents } from "./observe/trace-events.js";
+export type { Child } from "./operator/children.js";
 export type { CallContext, CallOptions, LeafExecutor } from "./operator/context.js";
 export { withExecutor, withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
+export { errorPath } from "./operator/error-path.js";
+export type { PlainObject } from "./operator/objects.js";
 export type {
   ChildOptions,
   Lowerable,
@@ -187,6 +194,8 @@ export type {
   OutputOf,
   SequenceInput,
   SequenceOutput,
+  Simplify,
+  Without,
 } from "./operators/typing.js";
 export type {
   CheckResult,

@@ -16,6 +16,8 @@ test("npm start writes the timeline of its run and prints where", async () => {
     // The simulated model, whatever the machine has configured.
     delete env.OPENAI_API_KEY;
     delete env.OPENAI_BASE_URL;
+    // Run from another folder, "ember-xcs" resolves to src/ through the checkout's tsconfig paths.
+    env.TSX_TSCONFIG_PATH = join(root, "tsconfig.json");
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "examples/quickstart.ts")],

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { CallContext } from "../operator/context.js";
+import type { CallContext, CallOptions } from "../operator/context.js";
 import type { Effects } from "../operator/effects.js";
-import { Operator } from "../operator/operator.js";
+import { type AnyOperator, Operator } from "../operator/operator.js";
 import {
   checkConversation,
   conversationKeys,
@@ -13,6 +13,7 @@ import { checkModel, checkSampling, checkString } from "./options.js";
 import { type ModelRef, resolveModel } from "./registry.js";
 import { jsonInstruction, parseStructured, responseSchemaFor } from "./structured.js";
 import type { TemplateInput } from "./template.js";
+import { TemplateReads } from "./template-check.js";
 import type { ModelRequest, ResponseSchema } from "./types.js";
 
 /** What LLM operators take: an object whose keys fill the prompt's `{placeholders}`. */
@@ -74,6 +75,8 @@ export class LLMOperator<
   readonly outputKey: K;
   readonly outputSchema: z.ZodType<T> | undefined;
   private readonly responseSchema: ResponseSchema | undefined;
+  /** The keys the templates read, checked on the input as the caller passed it. */
+  private readonly reads: TemplateReads;
 
   constructor(options: LLMOperatorOptions<T, K, P>) {
     super();
@@ -95,12 +98,33 @@ export class LLMOperator<
       : undefined;
     // Declared keys let the JIT prove which steps are independent; values stay unchecked here
     // (a missing key gets the clearer missing_template_key error from the template).
+    this.reads = new TemplateReads(conversationKeys(this));
     const reads = conversationKeys(this);
     const topKeys = [...new Set(reads.map((key) => key.split(".")[0] ?? key))];
     this.specification = {
       input: z.object(Object.fromEntries(topKeys.map((key) => [key, z.unknown().optional()]))),
       output: z.object({ [this.outputKey]: z.unknown() }),
     };
+  }
+
+  // Checked before the specification strips the keys it does not declare, so the error lists
+  // the keys the caller passed and a near miss shows (`ctx` for `{context}`), as a spec
+  // failure would: before a slot is taken. A call a worker runs is checked there instead,
+  // on the input it is sent.
+  protected override execute(
+    input: TemplateInput<P>,
+    path: string,
+    parent: CallContext | undefined,
+    options: CallOptions | undefined,
+  ): Promise<{ [Q in K]: T }> {
+    if (
+      !this.reads.has(input) &&
+      !(options?.signal ?? parent?.signal)?.aborted &&
+      !parent?.executor?.accepts(this as unknown as AnyOperator)
+    ) {
+      return Promise.reject(this.reads.error(input, path));
+    }
+    return super.execute(input, path, parent, options);
   }
 
   async forward(input: TemplateInput<P>, ctx: CallContext): Promise<{ [Q in K]: T }> {

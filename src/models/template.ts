@@ -1,4 +1,4 @@
-import { ValidationError } from "../core/errors.js";
+import { lookupParts, missingKeyError } from "./template-check.js";
 
 /**
  * `{name}` and `{a.b}` are placeholders; `{{` and `}}` are literal braces. Any other brace is
@@ -22,20 +22,7 @@ export function templateKeys(template: string): string[] {
  */
 export function fillTemplate(template: string, input: unknown, path: string): string {
   const missing = templateKeys(template).filter((key) => lookup(input, key) === undefined);
-  if (missing.length > 0) {
-    const available = input !== null && typeof input === "object" ? Object.keys(input) : [];
-    throw new ValidationError("missing_template_key", {
-      path,
-      detail: `prompt needs ${missing.map((k) => `{${k}}`).join(", ")}; input has ${
-        available.length > 0 ? available.join(", ") : "no keys"
-      }`,
-      issues: missing.map((key) => ({
-        path: key.split("."),
-        message: "missing from input",
-        code: "missing_template_key",
-      })),
-    });
-  }
+  if (missing.length > 0) throw missingKeyError(missing, input, path);
   return template.replace(TOKEN, (token, key: string | undefined) => {
     if (token === "{{") return "{";
     if (token === "}}") return "}";
@@ -44,14 +31,7 @@ export function fillTemplate(template: string, input: unknown, path: string): st
 }
 
 function lookup(input: unknown, key: string): unknown {
-  let value: unknown = input;
-  for (const part of key.split(".")) {
-    if (value === null || typeof value !== "object") return undefined;
-    // Own properties only: `{constructor}` must not read Object.prototype.
-    if (!Object.hasOwn(value, part)) return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
+  return lookupParts(input, key.split("."));
 }
 
 function render(value: unknown): string {

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { allOrAbort } from "../core/cancel.js";
 import { OperatorError, OptionError } from "../core/errors.js";
-import type { CallContext } from "../operator/context.js";
+import type { CallContext, CallOptions } from "../operator/context.js";
 import type { Effects } from "../operator/effects.js";
-import { callOperator, Operator } from "../operator/operator.js";
+import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
 import {
   checkConversation,
   conversationKeys,
@@ -14,6 +14,7 @@ import { type Completion, sendRequest } from "./model.js";
 import { checkModel, checkPositiveInteger, checkSampling } from "./options.js";
 import { type ModelRef, resolveModel } from "./registry.js";
 import type { TemplateInput } from "./template.js";
+import { TemplateReads } from "./template-check.js";
 import {
   type Tool,
   type ToolCallInput,
@@ -117,6 +118,8 @@ export class ToolLoopOperator<
   readonly outputKey: K;
   /** The model's turns, as the child `turn`. */
   readonly turn: ModelTurn;
+  /** The keys the templates read, checked on the input as the caller passed it. */
+  private readonly reads: TemplateReads;
   /** One operator per tool, by name: paths read `agent/tools[weather]`. */
   readonly tools: Readonly<Record<string, ToolOperator>>;
 
@@ -181,10 +184,31 @@ export class ToolLoopOperator<
       maxTokens: options.maxTokens,
     });
     // Declared input keys let the JIT prove which steps are independent, as for LLMOperator.
+    this.reads = new TemplateReads(conversationKeys(this));
     const topKeys = [...new Set(conversationKeys(this).map((key) => key.split(".")[0] ?? key))];
     this.specification = {
       input: z.object(Object.fromEntries(topKeys.map((key) => [key, z.unknown().optional()]))),
     };
+  }
+
+  // Checked before the specification strips the keys it does not declare, so the error lists
+  // the keys the caller passed and a near miss shows (`ctx` for `{context}`), as a spec
+  // failure would: before a slot is taken. A call a worker runs is checked there instead,
+  // on the input it is sent.
+  protected override execute(
+    input: TemplateInput<P>,
+    path: string,
+    parent: CallContext | undefined,
+    options: CallOptions | undefined,
+  ): Promise<ToolLoopOutput<K>> {
+    if (
+      !this.reads.has(input) &&
+      !(options?.signal ?? parent?.signal)?.aborted &&
+      !parent?.executor?.accepts(this as unknown as AnyOperator)
+    ) {
+      return Promise.reject(this.reads.error(input, path));
+    }
+    return super.execute(input, path, parent, options);
   }
 
   async forward(input: TemplateInput<P>, ctx: CallContext): Promise<ToolLoopOutput<K>> {

@@ -10,6 +10,7 @@ import {
   runInContext,
 } from "./context.js";
 import type { Effects } from "./effects.js";
+import { noteErrorPath } from "./error-path.js";
 import { type CallInfo, newCallId } from "./observer.js";
 import { checkSchema, type Specification } from "./specification.js";
 import { type StreamEvent, streamCall } from "./stream.js";
@@ -190,6 +191,8 @@ export abstract class Operator<I, O> {
       return output;
     } catch (error) {
       if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
+      // The innermost call a throw escapes names the step; the error itself is untouched.
+      noteErrorPath(error, path);
       throw error;
     } finally {
       if (slot?.held) budget.release();

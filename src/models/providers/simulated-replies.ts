@@ -1,4 +1,5 @@
 import type { ChatRequest, ToolCall } from "../types.js";
+import { topicalReply } from "./simulated-answer.js";
 
 /**
  * Tool calls for the simulated provider: when the request offers tools and the conversation
@@ -23,7 +24,8 @@ export function simulatedToolCalls(
  * Reply text for the simulated provider. The LLM operators state their reply format as lines
  * `Label: <placeholder>`; answering in that format lets judges, selectors and verifiers run
  * on the simulated provider. A placeholder `<a number from 0 to 4>` gets an integer in range,
- * `<correct or incorrect>` one of the words, anything else a short made-up phrase.
+ * `<correct or incorrect>` one of the words, anything else a short made-up phrase. Free text
+ * is a sentence on the prompt's own words (see simulated-answer.ts).
  */
 export function simulatedReply(request: ChatRequest, sample: number, random: () => number): string {
   if (request.responseSchema) {
@@ -38,12 +40,16 @@ export function simulatedReply(request: ChatRequest, sample: number, random: () 
   const format = [...prompt.matchAll(FORMAT_LINE)];
   if (format.length > 0) {
     return format
-      .map((m) => `${m[1]}: ${fillPlaceholder(m[1] ?? "", m[2] ?? "", random, sample)}`)
+      .map((m) => `${m[1]}: ${fillPlaceholder(m[1] ?? "", m[2] ?? "", random, sample, prompt)}`)
       .join("\n");
   }
   const last = request.messages[request.messages.length - 1]?.content ?? "";
-  const topic = last.replace(/\s+/g, " ").trim().slice(0, 60);
-  return `Simulated reply #${sample} (${phrase(random)}) to: ${topic}`;
+  return topicalReply(last, random);
+}
+
+/** The prompt without its `Label: <placeholder>` lines, so the question is what remains. */
+function withoutFormat(prompt: string): string {
+  return prompt.replace(FORMAT_LINE, "").trim();
 }
 
 const FORMAT_LINE = /^([A-Z][A-Za-z ]{0,30}):\s*<([^>\n]+)>\s*$/gm;
@@ -54,6 +60,7 @@ function fillPlaceholder(
   placeholder: string,
   random: () => number,
   sample: number,
+  prompt: string,
 ): string {
   const range = NUMBER_RANGE.exec(placeholder);
   if (range) {
@@ -65,7 +72,8 @@ function fillPlaceholder(
   if (options.length > 1 && options.every((o) => /^[\w-]+$/.test(o))) {
     return options[Math.floor(random() * options.length)] ?? "";
   }
-  return `simulated ${label.toLowerCase()} #${sample}: ${phrase(random)}`;
+  // Marked as simulated (the text a judge or verifier parses), then a sentence on the question.
+  return `simulated ${label.toLowerCase()} #${sample}: ${topicalReply(withoutFormat(prompt), random)}`;
 }
 
 const WORDS = [
