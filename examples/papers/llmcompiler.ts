@@ -14,7 +14,8 @@
  *
  * The model and Wikipedia are simulated (no key, no network): a scripted model that answers
  * in the reply format it is asked for, and a pure search operator over a small corpus, both
- * with a set latency. Latencies are the paper's seconds divided by 25 (see `PAPER_SCALE`).
+ * with a set latency: per-call times at the paper's scale in seconds, divided by 25 (see
+ * `PAPER_SCALE` for how they were chosen).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
@@ -123,7 +124,7 @@ export class ReActAgent extends Operator<ReActInput, ReActOutput> {
   }
 }
 
-/** Per-call latencies in ms: the paper's scale in seconds, divided by 25. */
+/** Per-call latencies in ms. */
 export interface ReActLatency {
   thoughtMs: number;
   searchMs: number;
@@ -131,10 +132,11 @@ export interface ReActLatency {
 }
 
 /**
- * One ReAct step (thought and action) takes 0.78 s at the paper's scale. The search and
- * final-answer times are set so that the sequential loop and its critical path (all
- * thoughts, then all searches, at once, then the answer: what LLMCompiler's planner and
- * executor do) stand in the paper's ratio: HotpotQA 2 × (0.78 + 2.39) + 0.78 = 7.12 s
+ * Our assumption, at the paper's scale (GPT-3.5-class model, Wikipedia over the network):
+ * one ReAct step (thought and action) takes 0.78 s; the search and final-answer times are
+ * then set so that the sequential loop and its critical path (all thoughts at once, each
+ * search after its thought, then the answer: the shape of LLMCompiler's planner, parallel
+ * executor and joiner) stand in the paper's ratio: HotpotQA 2 × (0.78 + 2.39) + 0.78 = 7.12 s
  * against 0.78 + 2.39 + 0.78 = 3.95 s (1.80×); Movie 8 × (0.78 + 1.36) + 3.33 = 20.47 s
  * against 0.78 + 1.36 + 3.33 = 5.47 s (3.74×). Divided by 25 and rounded to whole ms.
  */

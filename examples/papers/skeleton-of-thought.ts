@@ -120,17 +120,25 @@ function questionFor(i: number): string {
 const STEPS = [
   "Set one clear goal",
   "Build a daily routine",
+  "Start smaller than you think",
   "Measure your progress",
+  "Learn from one expert",
   "Ask for feedback",
+  "Remove one distraction",
   "Rest and review weekly",
 ];
 
-/** The scripted model: five points for any question, and one or two sentences per point. */
+/** The scripted model: five points for the question's topic, then a sentence or two per point. */
 function scriptedReply(request: ChatRequest): string {
   const prompt = request.messages.map((m) => m.content).join("\n");
   const question = /Question: (.*)/.exec(prompt)?.[1] ?? "";
   const topic = TOPICS.find((t) => question.includes(t)) ?? "it";
-  if (request.model === "skeleton") return JSON.stringify({ points: STEPS.slice(0, POINTS) });
+  if (request.model === "skeleton") {
+    // Five of the eight, a different five per topic, in order.
+    const skip = TOPICS.indexOf(topic) % STEPS.length;
+    const points = STEPS.filter((_, k) => (k - skip + STEPS.length) % STEPS.length < POINTS);
+    return JSON.stringify({ points });
+  }
   const point = /Write point \d+ \((.*)\)/.exec(prompt)?.[1] ?? "";
   return `For ${topic}, ${point.toLowerCase()}. Small, steady steps beat rare big efforts.`;
 }
