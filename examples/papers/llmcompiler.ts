@@ -259,9 +259,12 @@ async function main(): Promise<void> {
   ] as const) {
     const { agent, input, boundMs, sequentialMs } = make();
     const fast = jit(agent);
-    await fast(input(100)); // the first call runs as written, recording the calls
+    // Warm both sides up first: the first jitted call runs as written, recording the calls,
+    // and the first eager one pays for cold code; neither is timed.
+    await agent(input(101));
+    await fast(input(100));
     console.log(`\n${label}`);
-    for (const i of [0, 1]) {
+    for (const i of make === hotpotQA ? [0, 1] : [0]) {
       const eager = await timed(() => agent(input(i)));
       const jitted = await timed(() => fast(input(i)));
       const same = JSON.stringify(eager.value) === JSON.stringify(jitted.value);
@@ -275,4 +278,10 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+// Runs when executed, not when imported (bench/anchors and the tests import the workload).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -146,7 +146,10 @@ function scriptedReply(request: ChatRequest): string {
 async function main(): Promise<void> {
   const { operator, input, boundMs, sequentialMs } = skeletonOfThought();
   const fast = jit(operator);
-  await fast(input(100)); // the first call runs as written, recording the calls
+  // Warm both sides up first: the first jitted call runs as written, recording the calls,
+  // and the first eager one pays for cold code; neither is timed.
+  await operator(input(101));
+  await fast(input(100));
   console.log("Skeleton-of-Thought (paper: up to 2.39× over normal generation)");
   for (const i of [0, 1]) {
     let started = performance.now();
@@ -165,4 +168,10 @@ async function main(): Promise<void> {
   console.log(`\n${fast.explain().plan}`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+// Runs when executed, not when imported (bench/anchors and the tests import the workload).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -258,7 +258,10 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
 async function main(): Promise<void> {
   const { pipeline, input, boundMs, sequentialMs } = ragPipeline();
   const fast = jit(pipeline);
-  await fast(input(100)); // the first call traces the custom modules
+  // Warm both sides up first: the first jitted call traces the custom modules, and the first
+  // eager one pays for cold code; neither is timed.
+  await pipeline(input(101));
+  await fast(input(100));
   console.log("Document QA with advanced RAG (Teola, paper: 1.89–2.33× end to end)");
   for (const i of [0, 1, 2]) {
     const eager = await timed(() => pipeline(input(i)));
@@ -275,4 +278,10 @@ async function main(): Promise<void> {
   console.log(`\n${fast.explain().text}`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
+// Runs when executed, not when imported (bench/anchors and the tests import the workload).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
