@@ -12,6 +12,12 @@
  * to search (a ReAct thought and action), then searches; none of those steps needs another
  * subject's result, and the trace strategy sees that on the first call.
  *
+ * One simplification, stated: the subjects come with the question (a comparison question
+ * names both, a recommendation question lists its movies), and a step's thought reads only
+ * the question and its subject, as the steps of LLMCompiler's plan do. A ReAct prompt that
+ * also fed every earlier observation into the next thought would make each step depend on
+ * the one before, and then there is nothing to run at once, for a JIT or anyone.
+ *
  * The model and Wikipedia are simulated (no key, no network): a scripted model that answers
  * in the reply format it is asked for, and a pure search operator over a small corpus, both
  * with a set latency: per-call times at the paper's scale in seconds, divided by 25 (see
