@@ -139,7 +139,6 @@ export type { CallContext, CallOptions, LeafExecutor } from "./operator/context.
 export { withExecutor, withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
 export { errorPath } from "./operator/error-path.js";
-export type { PlainObject } from "./operator/objects.js";
 export type {
   ChildOptions,
   Lowerable,
@@ -148,6 +147,7 @@ export type {
   RunChild,
   StepChecks,
 } from "./operator/lowering.js";
+export type { PlainObject } from "./operator/objects.js";
 export type {
   CallInfo,
   CallObserver,

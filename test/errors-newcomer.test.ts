@@ -242,19 +242,9 @@ const CASES: { label: string; build: () => AnyOperator; input: unknown; path: st
   },
 ];
 
-// Fused maps run without a call of their own, so under a plan that fuses them the path can
-// only be noted inside src/jit/fuse.ts (a change described in the newcomer report).
-const FUSING: readonly Mode[] = ["auto", "structural", "enhanced"];
-
 for (const c of CASES) {
   for (const mode of MODES) {
-    const todo =
-      c.label.startsWith("a sync pure map") && FUSING.includes(mode)
-        ? "needs errorPath noted in src/jit/fuse.ts (fused maps make no call)"
-        : undefined;
-    test(`errorPath (${mode}): ${c.label} throws the same object, and its path is read`, {
-      todo,
-    }, async () => {
+    test(`errorPath (${mode}): ${c.label} throws the same object, and its path is read`, async () => {
       const run = runner(c.build(), mode);
       for (let i = 0; i < 3; i++) {
         const err = await failure(() => run(c.input));

@@ -1,5 +1,6 @@
 import { InlineOperator } from "../engine/inline.js";
 import { may } from "../operator/effects.js";
+import { noteErrorPath } from "../operator/error-path.js";
 import { describes } from "../operator/lowering.js";
 import { isPromiseLike, isRecord, type PlainObject, requireRecord } from "../operator/objects.js";
 import type { AnyOperator } from "../operator/operator.js";
@@ -65,10 +66,24 @@ function apply(map: MapParts, value: unknown): unknown {
     }
     arg = (value as PlainObject)[map.inputKey];
   }
-  const result = map.fn(arg);
+  let result: unknown;
+  try {
+    result = map.fn(arg);
+  } catch (err) {
+    // A fused map makes no call of its own: its path is noted here, as a call would note it.
+    noteErrorPath(err, currentRunEnv().basePath + map.rel);
+    throw err;
+  }
   // Only objects and functions can be thenables; a primitive result skips the check.
   if (typeof result === "object" && result !== null && isPromiseLike(result)) {
-    return Promise.resolve(result).then((r) => wrap(map, r));
+    const path = currentRunEnv().basePath + map.rel;
+    return Promise.resolve(result).then(
+      (r) => wrap(map, r),
+      (err: unknown) => {
+        noteErrorPath(err, path);
+        throw err;
+      },
+    );
   }
   return wrap(map, result);
 }
