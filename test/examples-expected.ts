@@ -12,7 +12,7 @@ export const EXPECTED: Record<string, RegExp[]> = {
   "errors.ts": [
     /did you mean `context`\? \(the input has `ctx`\)/,
     /2\. eager: PriceError "price must be positive, got -6" from step quote\/operators\[2\]/,
-    /2\. jit  : PriceError "price must be positive, got -6" from step quote\/operators\[2\]/,
+    /2\. jit {2}: PriceError "price must be positive, got -6" from step quote\/operators\[2\]/,
     /3\. aborted: AbortError/,
     /4\. ok 1 · error not a number: "two" · ok 3/,
   ],
