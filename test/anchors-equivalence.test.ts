@@ -138,6 +138,9 @@ test("Skeleton-of-Thought: the expansions awaited in turn give the same answer j
   assert.deepEqual(leafCalls, { skeleton: 3, expand: 15 });
   const stats = getJitStats(fast);
   assert.equal(stats.compilations, 1);
-  assert.equal(stats.speculationHits, 3 * 6);
+  // The skeleton call hits every run. The expansions' inputs are parsed out of the
+  // skeleton's text: constants to the trace, confirmed by the first compared run (made as
+  // written) and started early from the second on.
+  assert.equal(stats.speculationHits, 3 + 2 * 5);
   assert.equal(stats.speculationMisses, 0);
 });

@@ -256,10 +256,11 @@ class Picky extends Operator<{ q: string }, string> {
   }
 }
 
-class Shout extends Operator<{ q: string }, string> {
+class Shout extends Operator<{ q: string; alt: string }, string> {
   readonly picky = new Picky();
-  async forward(input: { q: string }) {
-    // Built by formatting: the trace keeps the first call's value as a constant.
+  async forward(input: { q: string; alt: string }) {
+    // Built by formatting; on the traced call it happens to equal `alt`, so the trace
+    // derives it from `input.alt`: a wrong wiring that the guard must catch.
     return this.picky({ q: input.q.toUpperCase() });
   }
 }
@@ -267,10 +268,10 @@ class Shout extends Operator<{ q: string }, string> {
 test("faults (trace): a started call whose guard misses is aborted and its result never used", async () => {
   const shout = new Shout();
   const fast = jit(shout, { mode: "trace" });
-  assert.equal(await fast({ q: "x" }), "picky(X)");
-  // Call 2 starts picky({ q: "X" }) early from the trace; forward asks for "Y" instead.
+  assert.equal(await fast({ q: "x", alt: "X" }), "picky(X)");
+  // Call 2 starts picky({ q: input.alt }) early; forward asks for "Y" instead.
   shout.picky.hangOn = "X";
-  assert.equal(await fast({ q: "y" }), "picky(Y)");
+  assert.equal(await fast({ q: "y", alt: "X" }), "picky(Y)");
   assert.deepEqual(shout.picky.started, ["X", "X", "Y"]);
   assert.equal(shout.picky.aborted.length, 1);
   assert.ok(shout.picky.aborted[0] instanceof AbortError);

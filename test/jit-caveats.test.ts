@@ -44,17 +44,37 @@ class Templated extends Operator<Q, unknown> {
   }
 }
 
-test("caveat 2: an input built by string formatting is not derivable; its site misses, is recaptured once, then stops", async () => {
+test("caveat 2: an input built by string formatting is a constant to the trace; it is never started early until a run confirms it", async () => {
   const probe = new Probe();
   const fast = jit(new Templated(probe), { mode: "trace" });
   for (const q of ["1", "2", "3", "4", "5"]) await fast({ q });
   const stats = getJitStats(fast);
-  // a: started with the traced constant "Question: 1" and missed on calls 2–4; call 5 is
-  // captured again (guard_miss), and three more misses would stop starting it early.
-  assert.equal(stats.speculationMisses, 3);
-  assert.deepEqual(stats.retraceReasons, [{ reason: "guard_miss", site: "Templated/a#0" }]);
+  // a: the trace keeps "Question: 1" as a constant. Call 2 makes it with "Question: 2",
+  // which does not confirm it, and so on: it is never started early, so no call is wasted
+  // (before the confirmation rule it was started with the stale constant and missed).
+  assert.equal(stats.speculationMisses, 0);
+  assert.equal(stats.retraces, 0);
+  assert.equal(probe.calls, 10);
   // b (a path of the input) hit on every speculating call.
-  assert.equal(stats.speculationHits, 3);
+  assert.equal(stats.speculationHits, 4);
+  assert.match(fast.explain().text, /Templated\/a#0 .*early once a run confirms its constants/);
+});
+
+test("caveat 2b: a literal in forward is confirmed by the first speculating run, then started early", async () => {
+  const probe = new Probe();
+  class Literal extends Operator<Q, unknown> {
+    readonly a = new FakeLeaf({ probe, name: "a", fn: (i: { q: string; style: string }) => i.q });
+    async forward(input: Q) {
+      return this.a({ q: input.q, style: "brief" });
+    }
+  }
+  const fast = jit(new Literal(), { mode: "trace" });
+  for (const q of ["1", "2", "3", "4"]) await fast({ q });
+  const stats = getJitStats(fast);
+  // Call 1 traces, call 2 confirms `style: "brief"`, calls 3 and 4 start it early.
+  assert.equal(stats.speculationHits, 2);
+  assert.equal(stats.speculationMisses, 0);
+  assert.equal(probe.calls, 4);
 });
 
 class Logs extends Operator<Q, string> {

@@ -68,7 +68,7 @@ test("print: a trace plan, before and after its capture", async () => {
       "strategy: trace (mode trace)",
       "plan trace for two · speculating",
       "  c0 = left[pure]  two/left#0  ← input  · early",
-      '  c1 = right[pure]  two/right#0  ← {l: "x!"}  · early',
+      '  c1 = right[pure]  two/right#0  ← {l: "x!"}  · early once a run confirms its constants',
       "guards: two/left#0: handed over only for the same site and an input deep-equal to input as it was when started; " +
         'two/right#0: handed over only for the same site and an input deep-equal to {l: "x!"} as it was when started',
     ].join("\n"),

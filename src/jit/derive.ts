@@ -114,6 +114,19 @@ function readSafely(object: object, key: string): unknown {
   }
 }
 
+/**
+ * Whether a derivation holds a constant: a literal of forward's, or a value computed in
+ * forward from earlier results that no path leads to (`a.join("\n")`, `n * 2`). The trace
+ * cannot tell the two apart, so such a call is started early only once a run has shown the
+ * constant holds (see Speculation).
+ */
+export function hasConstant(d: Derivation): boolean {
+  if (d.kind === "const") return true;
+  if (d.kind === "object") return d.fields.some(([, f]) => hasConstant(f));
+  if (d.kind === "array") return d.items.some(hasConstant);
+  return false;
+}
+
 /** The calls (traced indices) a derivation reads outputs of. */
 export function dependencies(d: Derivation, into = new Set<number>()): Set<number> {
   if (d.kind === "source" && d.source > 0) into.add(d.source - 1);

@@ -103,6 +103,11 @@ export class Speculation implements CallInterceptor {
     private readonly graph: Graph,
     private readonly sites: Map<AnyOperator, number[]>,
     private readonly disabled: ReadonlySet<number>,
+    /**
+     * Calls with constants in their derivation that a run has confirmed: forward made the
+     * call with exactly the input the derivation predicted. Only those start early.
+     */
+    private readonly confirmed: Set<number>,
     private readonly input: unknown,
     private readonly signal: AbortSignal,
     /** Runs a call of `operator` as `target`'s forward would (same context and path). */
@@ -136,7 +141,12 @@ export class Speculation implements CallInterceptor {
 
   private startable(k: number, call: TracedCall): boolean {
     // Recursion runs as eager runs it: starting the target early would re-enter this plan.
-    return canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k);
+    return (
+      canStartEarly(call) &&
+      call.operator !== this.target &&
+      !this.disabled.has(k) &&
+      (!call.constant || this.confirmed.has(k))
+    );
   }
 
   /**
@@ -231,6 +241,7 @@ export class Speculation implements CallInterceptor {
       running = started.promise;
     } else {
       if (started && !started.claimed) this.discard(k, started);
+      else if (!started) this.confirm(k, call.input);
       running = this.runChild(call);
     }
     running.then(
@@ -238,6 +249,24 @@ export class Speculation implements CallInterceptor {
       (err: unknown) => this.finished(k, false, err),
     );
     return running;
+  }
+
+  /**
+   * A call with constants in its derivation, made by forward itself: if its input is what
+   * the derivation predicts from this run's values, the constants hold and later runs may
+   * start it early. (A value forward computed is a constant that fails here, so it is never
+   * started early with a stale value, which would waste a request on every run.)
+   */
+  private confirm(k: number, input: unknown): void {
+    const call = this.calls[k]!;
+    if (!call.constant || this.confirmed.has(k) || !canStartEarly(call)) return;
+    let predicted: unknown;
+    try {
+      predicted = evaluate(call.derivation!, [this.input, ...this.outputs]);
+    } catch {
+      return;
+    }
+    if (safeEqual(input, predicted)) this.confirmed.add(k);
   }
 
   /** Call k finished (early or as forward made it): its dependents may start. */

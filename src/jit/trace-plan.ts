@@ -42,6 +42,8 @@ export class TracePlan implements Plan {
   private readonly disabledSites = new Set<string>();
   /** Indices (in the current recording) of the disabled sites. */
   private readonly disabled = new Set<number>();
+  /** Indices (in the current recording) of calls whose constants a run confirmed. */
+  private confirmed = new Set<number>();
   /** A trace started at jit() time for `sampleInput`; the first call waits for it. */
   pending: Promise<void> | undefined;
 
@@ -104,6 +106,7 @@ export class TracePlan implements Plan {
     const startedAt = performance.now();
     this.calls = calls;
     this.graph = speculationGraph(calls);
+    this.confirmed = new Set();
     this.sites = siteIndex(calls);
     this.siteMisses.length = 0;
     this.disabled.clear();
@@ -142,6 +145,7 @@ export class TracePlan implements Plan {
       this.graph,
       this.sites,
       this.disabled,
+      this.confirmed,
       input,
       signal,
       (k, op, childInput, childSignal, observer) => {
@@ -236,10 +240,11 @@ export class TracePlan implements Plan {
     const stage = this.passthrough ? "passthrough" : (this.life?.state ?? "untraced");
     const lines = [`plan trace for ${this.target.name} · ${stage}`];
     this.calls.forEach((call, k) => {
-      const early =
-        canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k)
-          ? "early"
-          : "as called";
+      const early = !(canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k))
+        ? "as called"
+        : call.constant && !this.confirmed.has(k)
+          ? "early once a run confirms its constants"
+          : "early";
       const from = call.derivation ? formatDerivation(call.derivation) : "(not derivable)";
       lines.push(
         `  c${k} = ${call.operator.name}[${call.effects}]  ${call.site}  ← ${from}  · ${early}`,

@@ -1,6 +1,6 @@
 import type { CallInterceptor, InterceptedCall } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
-import { dependencies, deriveInput } from "./derive.js";
+import { dependencies, deriveInput, hasConstant } from "./derive.js";
 import type { TracedCall } from "./traced-call.js";
 
 /**
@@ -41,6 +41,7 @@ export class Recording implements CallInterceptor {
       effects: call.operator.effects,
       derivation,
       deps: derivation ? [...dependencies(derivation)] : [],
+      constant: derivation !== undefined && hasConstant(derivation),
     });
     this.bookkeepingMs += performance.now() - startedAt;
     const running = this.runChild(call);

@@ -16,6 +16,8 @@ export interface TracedCall {
   readonly derivation: Derivation | undefined;
   /** Traced calls whose outputs the derivation reads. */
   readonly deps: readonly number[];
+  /** The derivation holds a constant: it must be confirmed by a run before it is trusted. */
+  readonly constant: boolean;
 }
 
 /** Pure and stochastic calls with a derivable input may be started before `forward` asks. */
