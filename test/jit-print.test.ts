@@ -1,7 +1,14 @@
 /** Printed plans are part of the interface (explain(), EMBER_DEBUG): pinned exactly. */
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
-import { jit, MapOperator, Operator, resetJit, SequenceOperator } from "../src/index.js";
+import {
+  EnsembleOperator,
+  jit,
+  MapOperator,
+  Operator,
+  resetJit,
+  SequenceOperator,
+} from "../src/index.js";
 
 afterEach(() => resetJit());
 
@@ -73,4 +80,22 @@ test("print: a trace plan, before and after its capture", async () => {
         'two/right#0: handed over only for the same site and an input deep-equal to {l: "x!"} as it was when started',
     ].join("\n"),
   );
+});
+
+test("explain: parallel groups for enhanced and trace plans too", async () => {
+  class Two extends Operator<{ q: string }, unknown> {
+    readonly a = new MapOperator({ name: "a", fn: async (i: { q: string }) => `${i.q}a` });
+    readonly b = new MapOperator({ name: "b", fn: async (i: { q: string }) => `${i.q}b` });
+    async forward(input: { q: string }) {
+      return [await this.a(input), await this.b(input)];
+    }
+  }
+  const traced = jit(new Two(), { mode: "trace" });
+  await traced({ q: "x" });
+  assert.deepEqual(traced.explain().parallelGroups, [["Two/a", "Two/b"]]);
+  const ens = new EnsembleOperator({ operators: [new Two(), new Two()] });
+  const enhanced = jit(ens, { mode: "enhanced" });
+  await enhanced({ q: "y" });
+  assert.equal(enhanced.explain().parallelGroups.length, 1);
+  assert.equal(enhanced.explain().parallelGroups[0]!.length, 2);
 });

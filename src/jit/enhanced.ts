@@ -84,6 +84,10 @@ export class EnhancedPlan implements Plan {
     }
   }
 
+  parallelGroups(): string[][] {
+    return this.compiled?.parallelGroups() ?? [];
+  }
+
   guards(): string[] {
     return [...this.recorded].map(
       ([step, keys]) =>

@@ -1,6 +1,4 @@
-import { GraphPlan } from "./graph-plan.js";
 import type { Plan } from "./plan.js";
-import { parallelGroups } from "./render-plan.js";
 import type { JitStats, Retrace } from "./stats.js";
 
 /** What `jitted.explain()` returns; `text` is all of it, printable. */
@@ -20,8 +18,7 @@ export interface JitExplanation {
 }
 
 export function explainPlan(plan: Plan, selection: string, stats: JitStats): JitExplanation {
-  const graphPlan = plan instanceof GraphPlan ? plan : undefined;
-  const groups = graphPlan ? parallelGroups(graphPlan) : [];
+  const groups = plan.parallelGroups?.() ?? [];
   const guards = plan.guards?.() ?? [];
   const explanation: Omit<JitExplanation, "text"> = {
     strategy: plan.strategy,

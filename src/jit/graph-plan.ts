@@ -7,7 +7,7 @@ import { type AnyOperator, callOperatorFrom } from "../operator/operator.js";
 import { IN, type NodeMeta, type PlanBuilder, precedesInOrder } from "./builder.js";
 import type { Plan } from "./plan.js";
 import { callPlanned } from "./planned-call.js";
-import { renderPlan } from "./render-plan.js";
+import { parallelGroups, renderPlan } from "./render-plan.js";
 import { type RunEnv, runWithEnv } from "./run-env.js";
 
 /** A plan that is a dataflow graph, run on the engine's ready queue. */
@@ -97,6 +97,10 @@ export class GraphPlan implements Plan {
   }
 
   private labelCache: Map<string, string> | undefined;
+
+  parallelGroups(): string[][] {
+    return parallelGroups(this);
+  }
 
   toString(): string {
     return renderPlan(this);

@@ -20,6 +20,8 @@ export interface Plan {
    */
   readonly compilesOnRun?: boolean;
   prepare?(input: unknown, env: RunEnv): Promise<void>;
+  /** Operator paths that may run at the same time, group by group. */
+  parallelGroups?(): string[][];
   /** The checks made before a speculated result is used, one line each. */
   guards?(): string[];
   run(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown>;

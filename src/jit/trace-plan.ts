@@ -226,6 +226,22 @@ export class TracePlan implements Plan {
     }
   }
 
+  /** Calls started early together: those whose inputs exist at the same depth of the graph. */
+  parallelGroups(): string[][] {
+    const early = (k: number) => {
+      const call = this.calls[k]!;
+      const trusted = !call.constant || this.confirmed.has(k);
+      return (
+        canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k) && trusted
+      );
+    };
+    return this.graph
+      .waves()
+      .map((wave) => wave.map((id) => Number(id.slice(1))).filter(early))
+      .map((wave) => wave.map((k) => this.calls[k]!.path))
+      .filter((group) => group.length > 1);
+  }
+
   guards(): string[] {
     return this.calls.flatMap((call, k) =>
       canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k)
