@@ -139,6 +139,8 @@ export type { CallContext, CallOptions, LeafExecutor } from "./operator/context.
 export { withExecutor, withObserver } from "./operator/context.js";
 export type { Effects } from "./operator/effects.js";
 export { errorPath } from "./operator/error-path.js";
+export type { DeclaresKeys, KeySet, StepKeys } from "./operator/keys.js";
+export { ALL as ALL_KEYS } from "./operator/keys.js";
 export type {
   ChildOptions,
   Lowerable,
