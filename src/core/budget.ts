@@ -1,9 +1,19 @@
-import { onAbort } from "./cancel.js";
+import { NEVER_ABORTED, onAbort } from "./cancel.js";
 import { OptionError } from "./errors.js";
 
-interface Waiter {
-  resume: () => void;
-  fail: (reason: unknown) => void;
+/** A caller waiting for a slot: the promise's resolvers and the signal that may cancel it. */
+class Waiter {
+  constructor(
+    readonly resume: () => void,
+    readonly fail: (reason: unknown) => void,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+}
+
+/** The one abort subscription shared by every waiter with the same signal. */
+interface SignalWatch {
+  count: number;
+  readonly unsubscribe: () => void;
 }
 
 /**
@@ -17,7 +27,12 @@ export class Budget {
   readonly parent: Budget | undefined;
   inFlight = 0;
   peakInFlight = 0;
-  private readonly waiters: Waiter[] = [];
+  // A queue read from `head`; a waiter that gave up leaves a hole. One array and no closure per
+  // waiter: at the cap of a dataset run most leaf calls wait here.
+  private queue: (Waiter | undefined)[] = [];
+  private head = 0;
+  private waiting = 0;
+  private readonly watched = new Map<AbortSignal, SignalWatch>();
 
   constructor(limit: number, parent?: Budget) {
     if (!(Number.isInteger(limit) && limit >= 1) && limit !== Number.POSITIVE_INFINITY) {
@@ -33,7 +48,7 @@ export class Budget {
   }
 
   get pending(): number {
-    return this.waiters.length;
+    return this.waiting;
   }
 
   /** Takes a slot in this budget and every ancestor, or returns false without taking any. */
@@ -73,24 +88,61 @@ export class Budget {
         reject(signal.reason);
         return;
       }
-      let unsubscribe = () => {};
-      const waiter: Waiter = {
-        resume: () => {
-          unsubscribe();
-          resolve();
-        },
-        fail: reject,
-      };
-      if (signal) {
-        unsubscribe = onAbort(signal, () => {
-          const at = this.waiters.indexOf(waiter);
-          if (at >= 0) this.waiters.splice(at, 1);
-          reject(signal.reason);
-        });
-      }
-      this.waiters.push(waiter);
+      this.queue.push(new Waiter(resolve, reject, signal));
+      this.waiting++;
+      if (signal && signal !== NEVER_ABORTED) this.watchSignal(signal);
       if (this.parent) this.parent.watch(this);
     });
+  }
+
+  /** The next waiter in arrival order, skipping the holes of those that gave up. */
+  private dequeue(): Waiter {
+    let waiter: Waiter | undefined;
+    while (waiter === undefined) waiter = this.queue[this.head++];
+    this.waiting--;
+    if (this.waiting === 0) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return waiter;
+  }
+
+  private watchSignal(signal: AbortSignal): void {
+    const watch = this.watched.get(signal);
+    if (watch) {
+      watch.count++;
+      return;
+    }
+    const unsubscribe = onAbort(signal, () => this.dropWaiters(signal));
+    this.watched.set(signal, { count: 1, unsubscribe });
+  }
+
+  private unwatchSignal(signal: AbortSignal): void {
+    const watch = this.watched.get(signal);
+    if (!watch || --watch.count > 0) return;
+    this.watched.delete(signal);
+    watch.unsubscribe();
+  }
+
+  /** `signal` aborted: every waiter that came with it rejects with its reason, in order. */
+  private dropWaiters(signal: AbortSignal): void {
+    this.watched.delete(signal);
+    const dropped: Waiter[] = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const waiter = this.queue[i];
+      if (waiter?.signal !== signal) continue;
+      this.queue[i] = undefined;
+      this.waiting--;
+      dropped.push(waiter);
+    }
+    if (this.waiting === 0) {
+      this.queue.length = 0;
+      this.head = 0;
+    }
+    for (const waiter of dropped) waiter.fail(signal.reason);
   }
 
   private readonly watchers = new Set<Budget>();
@@ -102,8 +154,10 @@ export class Budget {
   }
 
   private wakeNext(): void {
-    while (this.waiters.length > 0 && this.tryAcquire()) {
-      this.waiters.shift()!.resume();
+    while (this.waiting > 0 && this.tryAcquire()) {
+      const waiter = this.dequeue();
+      if (waiter.signal && waiter.signal !== NEVER_ABORTED) this.unwatchSignal(waiter.signal);
+      waiter.resume();
     }
     if (this.watchers.size === 0) return;
     for (const child of this.watchers) {
@@ -111,7 +165,7 @@ export class Budget {
       child.wakeNext();
       // A child stays watched while anything below it still waits: a grandchild blocked on
       // the child's own limit must be woken when this budget frees a slot later.
-      if (child.waiters.length === 0 && child.watchers.size === 0) this.watchers.delete(child);
+      if (child.waiting === 0 && child.watchers.size === 0) this.watchers.delete(child);
     }
   }
 }

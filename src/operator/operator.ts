@@ -129,31 +129,60 @@ export abstract class Operator<I, O> {
     return streamCall((signal) => this.invoke(input, { ...options, signal }), options?.signal);
   }
 
-  /** Runs one call once interception is settled; the JIT's wrapper overrides it. */
-  protected async execute(
+  /**
+   * Runs one call once interception is settled; the JIT's wrapper overrides it. Not `async`:
+   * every promise costs an AsyncLocalStorage hook, so a call adds one promise at most to what
+   * `forward` makes (a leaf's release of its slot), a composite none. Failures before `forward`
+   * still reject, never throw: `op(input)` always returns a promise.
+   */
+  protected execute(
     input: I,
     path: string,
     parent: CallContext | undefined,
     options: CallOptions | undefined,
   ): Promise<O> {
-    const signal = options?.signal ?? parent?.signal ?? NEVER_ABORTED;
-    signal.throwIfAborted();
-    const spec = this.specification;
-    const checked = spec?.input
-      ? (checkSchema(spec.input, input, "invalid_input", path, this.name) as I)
-      : input;
-    const budget: Budget = parent?.budget ?? getGlobalBudget();
-    const leaf = this.isLeaf();
-    // A "leaf" that turns out to call operators (one calling itself, say) is a composite after
-    // all: it gives its slot back before its first call, or deep recursion would deadlock.
-    const held = parent?.slot;
-    if (held?.held) {
-      held.held = false;
-      parent!.budget.release();
+    try {
+      const signal = options?.signal ?? parent?.signal ?? NEVER_ABORTED;
+      signal.throwIfAborted();
+      const spec = this.specification;
+      const checked = spec?.input
+        ? (checkSchema(spec.input, input, "invalid_input", path, this.name) as I)
+        : input;
+      const budget: Budget = parent?.budget ?? getGlobalBudget();
+      const leaf = this.isLeaf();
+      // A "leaf" that turns out to call operators (one calling itself, say) is a composite after
+      // all: it gives its slot back before its first call, or deep recursion would deadlock.
+      const held = parent?.slot;
+      if (held?.held) {
+        held.held = false;
+        parent!.budget.release();
+      }
+      // A free slot is taken synchronously: no promise, no extra turn of the microtask queue.
+      const wait = leaf ? budget.acquire(signal) : undefined;
+      if (wait) {
+        const startedAt = performance.now();
+        return wait.then(() => {
+          const ms = performance.now() - startedAt;
+          parent?.meter?.waited(ms);
+          return this.start(checked, path, parent, signal, budget, true, ms);
+        });
+      }
+      return this.start(checked, path, parent, signal, budget, leaf, 0);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    // A free slot is taken synchronously: no promise, no extra turn of the microtask queue.
-    const wait = leaf ? budget.acquire(signal) : undefined;
-    const waitedMs = wait ? await waitForSlot(wait, parent) : 0;
+  }
+
+  /** Runs `forward` once the call holds its slot (a leaf) and reports it to observers. */
+  private start(
+    checked: I,
+    path: string,
+    parent: CallContext | undefined,
+    signal: AbortSignal,
+    budget: Budget,
+    leaf: boolean,
+    waitedMs: number,
+  ): Promise<O> {
     const observer = parent?.observer;
     const call =
       observer && observer.callEvents !== false ? this.callInfo(path, parent, leaf) : undefined;
@@ -163,37 +192,59 @@ export abstract class Operator<I, O> {
     }
     // Shared by reference with any scope copied from this context, so it is released once.
     const slot = leaf ? { held: true } : undefined;
+    const ctx: CallContext = {
+      signal,
+      path,
+      budget,
+      operator: this as unknown as AnyOperator,
+      interceptor: parent?.interceptor,
+      meter: parent?.meter,
+      observer,
+      call,
+      plan: parent?.plan,
+      executor: parent?.executor,
+      slot,
+    };
+    let raw: O | Promise<O>;
     try {
-      const ctx: CallContext = {
-        signal,
-        path,
-        budget,
-        operator: this as unknown as AnyOperator,
-        interceptor: parent?.interceptor,
-        meter: parent?.meter,
-        observer,
-        call,
-        plan: parent?.plan,
-        executor: parent?.executor,
-        slot,
-      };
       const executor = leaf ? parent?.executor : undefined;
       // A leaf call another process may run (a BullMQ worker, say) goes there instead of
       // into `forward`; validation, budget and observers stay here, in the caller's process.
-      const raw = executor?.accepts(this as unknown as AnyOperator)
-        ? ((await executor.run(this as unknown as AnyOperator, checked, ctx)) as O)
-        : await runInContext(ctx, () => this.forward(checked, ctx));
-      const output = spec?.output
-        ? (checkSchema(spec.output, raw, "invalid_output", path, this.name) as O)
-        : raw;
-      if (call) observer!.callFinished?.(call, performance.now(), { ok: true, output });
-      return output;
+      raw = executor?.accepts(this as unknown as AnyOperator)
+        ? (executor.run(this as unknown as AnyOperator, checked, ctx) as Promise<O>)
+        : runInContext(ctx, () => this.forward(checked, ctx));
     } catch (error) {
-      if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
-      throw error;
-    } finally {
-      if (slot?.held) budget.release();
+      // Settled through the same reactions as a rejection: the slot is released a turn later,
+      // never inside this call, so a queue of calls failing at once cannot recurse.
+      raw = Promise.reject(error);
     }
+    const outputSchema = this.specification?.output;
+    // Nothing to do once `forward` settles: its own promise is the call's.
+    if (!call && !slot && !outputSchema) return Promise.resolve(raw);
+    return Promise.resolve(raw).then(
+      (value) => {
+        try {
+          const output = outputSchema
+            ? (checkSchema(outputSchema, value, "invalid_output", path, this.name) as O)
+            : value;
+          if (call) observer!.callFinished?.(call, performance.now(), { ok: true, output });
+          return output;
+        } catch (error) {
+          if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
+          throw error;
+        } finally {
+          if (slot?.held) budget.release();
+        }
+      },
+      (error: unknown) => {
+        try {
+          if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
+        } finally {
+          if (slot?.held) budget.release();
+        }
+        throw error;
+      },
+    );
   }
 
   /** This call as observers see it; `jitted` marks a jitted operator's own call. */
@@ -221,14 +272,6 @@ Object.defineProperty(Operator.prototype, "effects", {
   writable: true,
   configurable: true,
 });
-
-async function waitForSlot(wait: Promise<void>, parent: CallContext | undefined): Promise<number> {
-  const startedAt = performance.now();
-  await wait;
-  const ms = performance.now() - startedAt;
-  parent?.meter?.waited(ms);
-  return ms;
-}
 
 export function isOperator(value: unknown): value is AnyOperator {
   return value instanceof Operator;
