@@ -19,7 +19,9 @@ const fanouts = new WeakMap<AbortSignal, Fanout>();
  * unsubscription removes the one real listener, so nothing stays on a long-lived signal.
  */
 export function onAbort(signal: AbortSignal, fn: () => void): () => void {
-  if (signal === NEVER_ABORTED) return () => {};
+  if (signal === NEVER_ABORTED) return NOTHING;
+  const owner = ownerOf(signal);
+  if (owner) return owner.subscribe(fn);
   let fan = fanouts.get(signal);
   if (!fan) {
     const fns = new Set<() => void>();
@@ -40,6 +42,86 @@ export function onAbort(signal: AbortSignal, fn: () => void): () => void {
   };
 }
 
+const NOTHING = () => {};
+
+/** Marks the signals of our own controllers, which only abort through `abort()` below. */
+const OWNER = Symbol("ember-xcs.linked-controller");
+
+function ownerOf(signal: AbortSignal): LinkedController | undefined {
+  return (signal as AbortSignal & { [OWNER]?: LinkedController })[OWNER];
+}
+
+/**
+ * An AbortController that also aborts when `parent` does, until `dispose()`. Its signal only
+ * aborts through its own `abort()`, so this library's subscribers to it (child controllers,
+ * budget waiters) are called from there: no DOM listener, closure or map entry each — a run
+ * makes one of these per ensemble, and each has several subscribers. Other code listens
+ * with `addEventListener` as usual; those listeners run first.
+ */
+export class LinkedController extends AbortController {
+  private subscribers: Set<(() => void) | LinkedController> | undefined = undefined;
+  private parentOwner: LinkedController | undefined = undefined;
+  private unlink: (() => void) | undefined = undefined;
+
+  constructor(parent?: AbortSignal) {
+    super();
+    (this.signal as AbortSignal & { [OWNER]?: LinkedController })[OWNER] = this;
+    // Every node, member and started call of a run may listen to this one: more than Node's
+    // default of 10 listeners is the design, not a leak (each is removed on dispose).
+    setMaxListeners(0, this.signal);
+    if (!parent || parent === NEVER_ABORTED) return;
+    if (parent.aborted) {
+      this.abort(parent.reason);
+      return;
+    }
+    const owner = ownerOf(parent);
+    if (owner) {
+      owner.add(this);
+      this.parentOwner = owner;
+    } else {
+      this.unlink = onAbort(parent, () => this.abort(parent.reason));
+    }
+  }
+
+  override abort(reason?: unknown): void {
+    if (this.signal.aborted) return;
+    super.abort(reason);
+    this.dispose();
+    const subscribers = this.subscribers;
+    this.subscribers = undefined;
+    if (!subscribers) return;
+    for (const s of [...subscribers]) {
+      if (typeof s === "function") s();
+      else s.abort(this.signal.reason);
+    }
+  }
+
+  /** Stops following the parent signal. */
+  dispose(): void {
+    if (this.parentOwner) {
+      this.parentOwner.subscribers?.delete(this);
+      this.parentOwner = undefined;
+    } else if (this.unlink) {
+      this.unlink();
+      this.unlink = undefined;
+    }
+  }
+
+  /** @internal see onAbort */
+  subscribe(fn: () => void): () => void {
+    if (this.signal.aborted) return NOTHING;
+    this.add(fn);
+    return () => {
+      this.subscribers?.delete(fn);
+    };
+  }
+
+  private add(subscriber: (() => void) | LinkedController): void {
+    if (!this.subscribers) this.subscribers = new Set();
+    this.subscribers.add(subscriber);
+  }
+}
+
 /**
  * An AbortController that also aborts when `parent` does. `dispose()` unsubscribes from the
  * parent so that long-lived signals do not accumulate subscribers run after run.
@@ -48,17 +130,8 @@ export function linkedController(parent: AbortSignal | undefined): {
   controller: AbortController;
   dispose: () => void;
 } {
-  const controller = new AbortController();
-  // Every node, member and started call of a run may listen to this one: more than Node's
-  // default of 10 listeners is the design, not a leak (each is removed on dispose).
-  setMaxListeners(0, controller.signal);
-  if (!parent) return { controller, dispose: () => {} };
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { controller, dispose: () => {} };
-  }
-  const dispose = onAbort(parent, () => controller.abort(parent.reason));
-  return { controller, dispose };
+  const controller = new LinkedController(parent);
+  return { controller, dispose: () => controller.dispose() };
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts; no timer survives. */
@@ -87,25 +160,44 @@ export function abortableSleep(
 /**
  * Runs `fn` for each of `count` indices concurrently; on the first failure aborts the
  * others through the signal handed to them and rejects with that failure, unchanged.
+ * One promise for the whole join and one reaction per index (no Promise.all, no async frame).
  */
-export async function allOrAbort<T>(
+export function allOrAbort<T>(
   count: number,
   signal: AbortSignal | undefined,
   fn: (index: number, signal: AbortSignal) => Promise<T>,
 ): Promise<T[]> {
-  const { controller, dispose } = linkedController(signal);
-  try {
-    const runs: Promise<T>[] = [];
-    for (let i = 0; i < count; i++) {
-      runs.push(
-        fn(i, controller.signal).catch((err: unknown) => {
-          if (!controller.signal.aborted) controller.abort(new AbortError("a sibling failed"));
-          throw err;
-        }),
-      );
-    }
-    return await Promise.all(runs);
-  } finally {
-    dispose();
+  const controller = new LinkedController(signal);
+  const results = new Array<T>(count);
+  if (count === 0) {
+    controller.dispose();
+    return Promise.resolve(results);
   }
+  return new Promise<T[]>((resolve, reject) => {
+    let left = count;
+    let failed = false;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      if (!controller.signal.aborted) controller.abort(new AbortError("a sibling failed"));
+      controller.dispose();
+      reject(error);
+    };
+    for (let i = 0; i < count && !failed; i++) {
+      let run: Promise<T>;
+      try {
+        run = fn(i, controller.signal);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      run.then((value) => {
+        results[i] = value;
+        if (--left === 0 && !failed) {
+          controller.dispose();
+          resolve(results);
+        }
+      }, fail);
+    }
+  });
 }

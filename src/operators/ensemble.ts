@@ -1,7 +1,7 @@
 import { allOrAbort } from "../core/cancel.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
-import { callOperator, Operator } from "../operator/operator.js";
+import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import { operatorList, optionalFunction } from "./validate.js";
 
 /** Turns the members' outputs (in member order) into the ensemble's output. */
@@ -49,11 +49,13 @@ export class EnsembleOperator<I = unknown, R = unknown, O = { responses: R[] }> 
     this.effects = combineEffects(this.operators.map((op) => op.effects));
   }
 
-  async forward(input: I, ctx: CallContext): Promise<O> {
-    const outputs = (await allOrAbort(this.operators.length, ctx.signal, (i, signal) =>
-      callOperator(this.operators[i] as Operator<never, unknown>, input, { signal }),
-    )) as R[];
-    if (this.aggregate) return await this.aggregate(outputs);
-    return { responses: outputs } as O;
+  forward(input: I, ctx: CallContext): Promise<O> {
+    const members = this.operators as readonly AnyOperator[];
+    // Each member a child of `ctx` (the context this forward runs in), without a lookup.
+    const outputs = allOrAbort(members.length, ctx.signal, (i, signal) =>
+      callOperatorFrom(members[i]!, ctx, input, { signal }),
+    ) as Promise<R[]>;
+    if (this.aggregate) return outputs.then((all) => this.aggregate!(all));
+    return outputs.then((all) => ({ responses: all }) as O);
   }
 }
