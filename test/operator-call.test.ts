@@ -3,17 +3,19 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { afterEach, test } from "node:test";
 import { z } from "zod";
 import { getGlobalBudget } from "../src/core/budget.js";
+import { AbortError } from "../src/core/errors.js";
 import {
   type CallContext,
   type CallInfo,
   configure,
   EnsembleOperator,
   Operator,
+  pmap,
   SequenceOperator,
   type Specification,
   withObserver,
 } from "../src/index.js";
-import { sleep } from "./fakes.js";
+import { FailingLeaf, HangingLeaf, sleep } from "./fakes.js";
 
 afterEach(() => configure({ maxConcurrency: 64 }));
 
@@ -178,4 +180,42 @@ test("observers see every call of an ensemble under a sequence, waits included, 
   const at = new Map(finished.map((id, i) => [id, i]));
   for (const c of started)
     if (c.parentId !== undefined) assert.ok(at.get(c.id)! < at.get(c.parentId)!);
+});
+
+test("calls queued for a slot reject as soon as their run aborts, while the slot stays taken", async () => {
+  configure({ maxConcurrency: 1 });
+  const blocker = new HangingLeaf("blocker");
+  const outsideRun = new AbortController();
+  const blocking = blocker({}, { signal: outsideRun.signal }).catch((e: unknown) => e);
+  const members = [new HangingLeaf("a"), new HangingLeaf("b"), new HangingLeaf("c")];
+  const ensemble = new EnsembleOperator({ operators: members });
+  const items = pmap(new SequenceOperator({ operators: [ensemble] }), { maxConcurrency: 4 });
+  const run = new AbortController();
+  const pending = items([{}, {}, {}], { signal: run.signal }).catch((e: unknown) => e);
+  await sleep(2);
+  const reason = new Error("user cancelled");
+  run.abort(reason);
+  assert.equal(await pending, reason);
+  assert.equal(getGlobalBudget().pending, 0);
+  assert.equal(getGlobalBudget().inFlight, 1);
+  assert.ok(members.every((m) => m.started === 0));
+  outsideRun.abort(new Error("done"));
+  await blocking;
+  assert.equal(getGlobalBudget().inFlight, 0);
+});
+
+test("a member failing aborts its siblings, queued for a slot or started with it", async () => {
+  configure({ maxConcurrency: 1 });
+  const failure = new Error("first member failed");
+  const first = new FailingLeaf(failure, 1, "first");
+  const rest = [new HangingLeaf("b"), new HangingLeaf("c")];
+  const ensemble = new EnsembleOperator({ operators: [first, ...rest] });
+  assert.equal(await ensemble({}).catch((e: unknown) => e), failure);
+  // A sibling may get the failed member's slot before the abort reaches it; then it is aborted.
+  for (const m of rest) {
+    assert.ok(m.started <= 1);
+    if (m.started === 1) assert.ok(m.abortReason instanceof AbortError);
+  }
+  assert.equal(getGlobalBudget().pending, 0);
+  assert.equal(getGlobalBudget().inFlight, 0);
 });

@@ -1,13 +1,46 @@
-import { NEVER_ABORTED, onAbort } from "./cancel.js";
+import { isOwnedSignal, NEVER_ABORTED, onAbort, watchOwnedAborts } from "./cancel.js";
 import { OptionError } from "./errors.js";
 
-/** A caller waiting for a slot: the promise's resolvers and the signal that may cancel it. */
-class Waiter {
+/**
+ * Someone waiting for a slot (see `Budget.enqueue`): told `granted` once it holds one in the
+ * whole chain, or `denied` when its signal aborts first. Neither may throw.
+ */
+export interface SlotWaiter {
+  readonly signal: AbortSignal | undefined;
+  /**
+   * Called from inside `release()`, so in the releasing call's async context: a waiter that
+   * runs user code restores its own first (an AsyncResource). Never nested: grants made
+   * while one runs are queued behind it.
+   */
+  granted(): void;
+  denied(reason: unknown): void;
+}
+
+/** A caller of `acquire` waiting for a slot: the promise's resolvers. */
+class Waiter implements SlotWaiter {
   constructor(
-    readonly resume: () => void,
-    readonly fail: (reason: unknown) => void,
+    readonly granted: () => void,
+    readonly denied: (reason: unknown) => void,
     readonly signal: AbortSignal | undefined,
   ) {}
+}
+
+// Waiters granted a slot, started in one flat loop: a waiter's start may release a slot
+// (a leaf that calls an operator gives its own back), which must not start the next one
+// inside it, or a long queue would recurse as deep as it is long.
+const granted: SlotWaiter[] = [];
+let granting = false;
+
+function grant(waiter: SlotWaiter): void {
+  granted.push(waiter);
+  if (granting) return;
+  granting = true;
+  try {
+    for (let i = 0; i < granted.length; i++) granted[i]!.granted();
+  } finally {
+    granted.length = 0;
+    granting = false;
+  }
 }
 
 /** The one abort subscription shared by every waiter with the same signal. */
@@ -29,7 +62,7 @@ export class Budget {
   peakInFlight = 0;
   // A queue read from `head`; a waiter that gave up leaves a hole. One array and no closure per
   // waiter: at the cap of a dataset run most leaf calls wait here.
-  private queue: (Waiter | undefined)[] = [];
+  private queue: (SlotWaiter | undefined)[] = [];
   private head = 0;
   private waiting = 0;
   private readonly watched = new Map<AbortSignal, SignalWatch>();
@@ -65,7 +98,28 @@ export class Budget {
    */
   acquire(signal?: AbortSignal): Promise<void> | undefined {
     if (this.tryAcquire()) return undefined;
-    return this.waitForSlot(signal);
+    // Resume through a promise so the caller's AsyncLocalStorage context follows the call.
+    return new Promise<void>((resolve, reject) =>
+      this.enqueue(new Waiter(resolve, reject, signal)),
+    );
+  }
+
+  /**
+   * Queues `waiter` for the next slot (after `tryAcquire` failed): the promise-free form of
+   * `acquire`. A waiter whose signal has aborted is denied at once.
+   */
+  enqueue(waiter: SlotWaiter): void {
+    const signal = waiter.signal;
+    if (signal?.aborted) {
+      waiter.denied(signal.reason);
+      return;
+    }
+    this.queue.push(waiter);
+    if (this.waiting++ === 0) watchOwnedAborts(this, true);
+    // Our own controllers' aborts reach every budget with waiters (see `ownedSignalsAborted`);
+    // any other signal gets one listener, shared by its waiters.
+    if (signal && signal !== NEVER_ABORTED && !isOwnedSignal(signal)) this.watchSignal(signal);
+    if (this.parent) this.parent.watch(this);
   }
 
   release(): void {
@@ -81,29 +135,13 @@ export class Budget {
     if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
   }
 
-  private waitForSlot(signal?: AbortSignal): Promise<void> {
-    // Resume through a promise so the caller's AsyncLocalStorage context follows the call.
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      this.queue.push(new Waiter(resolve, reject, signal));
-      this.waiting++;
-      if (signal && signal !== NEVER_ABORTED) this.watchSignal(signal);
-      if (this.parent) this.parent.watch(this);
-    });
-  }
-
   /** The next waiter in arrival order, skipping the holes of those that gave up. */
-  private dequeue(): Waiter {
-    let waiter: Waiter | undefined;
+  private dequeue(): SlotWaiter {
+    let waiter: SlotWaiter | undefined;
     while (waiter === undefined) waiter = this.queue[this.head++];
     this.waiting--;
-    if (this.waiting === 0) {
-      this.queue.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    if (this.waiting === 0) this.emptied();
+    else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
@@ -127,22 +165,42 @@ export class Budget {
     watch.unsubscribe();
   }
 
-  /** `signal` aborted: every waiter that came with it rejects with its reason, in order. */
+  private emptied(): void {
+    this.queue.length = 0;
+    this.head = 0;
+    watchOwnedAborts(this, false);
+  }
+
+  /** `signal` aborted: every waiter that came with it is denied with its reason, in order. */
   private dropWaiters(signal: AbortSignal): void {
     this.watched.delete(signal);
-    const dropped: Waiter[] = [];
+    this.dropWhere((waiter) => waiter.signal === signal);
+  }
+
+  /**
+   * Some of this library's own controllers aborted (one call per cascade of them): denies
+   * every waiter whose signal is now aborted, in order. @internal
+   */
+  ownedSignalsAborted(): void {
+    this.dropWhere((waiter) => waiter.signal?.aborted === true);
+  }
+
+  private dropWhere(test: (waiter: SlotWaiter) => boolean): void {
+    const dropped: SlotWaiter[] = [];
     for (let i = this.head; i < this.queue.length; i++) {
       const waiter = this.queue[i];
-      if (waiter?.signal !== signal) continue;
+      if (waiter === undefined || !test(waiter)) continue;
       this.queue[i] = undefined;
       this.waiting--;
       dropped.push(waiter);
     }
-    if (this.waiting === 0) {
-      this.queue.length = 0;
-      this.head = 0;
+    if (dropped.length === 0) return;
+    if (this.waiting === 0) this.emptied();
+    for (const waiter of dropped) {
+      const signal = waiter.signal!;
+      if (signal !== NEVER_ABORTED && !isOwnedSignal(signal)) this.unwatchSignal(signal);
+      waiter.denied(signal.reason);
     }
-    for (const waiter of dropped) waiter.fail(signal.reason);
   }
 
   private readonly watchers = new Set<Budget>();
@@ -156,8 +214,9 @@ export class Budget {
   private wakeNext(): void {
     while (this.waiting > 0 && this.tryAcquire()) {
       const waiter = this.dequeue();
-      if (waiter.signal && waiter.signal !== NEVER_ABORTED) this.unwatchSignal(waiter.signal);
-      waiter.resume();
+      const signal = waiter.signal;
+      if (signal && signal !== NEVER_ABORTED && !isOwnedSignal(signal)) this.unwatchSignal(signal);
+      grant(waiter);
     }
     if (this.watchers.size === 0) return;
     for (const child of this.watchers) {

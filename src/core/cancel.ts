@@ -51,6 +51,26 @@ function ownerOf(signal: AbortSignal): LinkedController | undefined {
   return (signal as AbortSignal & { [OWNER]?: LinkedController })[OWNER];
 }
 
+/** Whether `signal` is a `LinkedController`'s (aborts reach `watchOwnedAborts`). @internal */
+export function isOwnedSignal(signal: AbortSignal): boolean {
+  return ownerOf(signal) !== undefined;
+}
+
+interface OwnedAbortWatcher {
+  ownedSignalsAborted(): void;
+}
+
+// Told after every cascade of our own aborts, instead of a subscription per signal: budgets
+// with waiters, whose waiters' signals are mostly one-ensemble controllers (and aborts rare).
+const ownedAbortWatchers = new Set<OwnedAbortWatcher>();
+let aborting = 0;
+
+/** Adds (or removes) a watcher of every abort of a `LinkedController`. @internal */
+export function watchOwnedAborts(watcher: OwnedAbortWatcher, on: boolean): void {
+  if (on) ownedAbortWatchers.add(watcher);
+  else ownedAbortWatchers.delete(watcher);
+}
+
 /**
  * An AbortController that also aborts when `parent` does, until `dispose()`. Its signal only
  * aborts through its own `abort()`, so this library's subscribers to it (child controllers,
@@ -85,14 +105,23 @@ export class LinkedController extends AbortController {
 
   override abort(reason?: unknown): void {
     if (this.signal.aborted) return;
-    super.abort(reason);
-    this.dispose();
-    const subscribers = this.subscribers;
-    this.subscribers = undefined;
-    if (!subscribers) return;
-    for (const s of [...subscribers]) {
-      if (typeof s === "function") s();
-      else s.abort(this.signal.reason);
+    aborting++;
+    try {
+      super.abort(reason);
+      this.dispose();
+      const subscribers = this.subscribers;
+      this.subscribers = undefined;
+      if (subscribers) {
+        for (const s of [...subscribers]) {
+          if (typeof s === "function") s();
+          else s.abort(this.signal.reason);
+        }
+      }
+    } finally {
+      // Once the whole cascade (children included) has aborted.
+      if (--aborting === 0 && ownedAbortWatchers.size > 0) {
+        for (const watcher of [...ownedAbortWatchers]) watcher.ownedSignalsAborted();
+      }
     }
   }
 

@@ -1,4 +1,5 @@
-import { type Budget, getGlobalBudget } from "../core/budget.js";
+import { AsyncResource } from "node:async_hooks";
+import { type Budget, getGlobalBudget, type SlotWaiter } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
 import { ValidationError } from "../core/errors.js";
 import { type Child, discoverChildren } from "./children.js";
@@ -6,8 +7,8 @@ import {
   type CallContext,
   type CallOptions,
   currentContext,
+  forwardInContext,
   type InterceptedCall,
-  runInContext,
 } from "./context.js";
 import type { Effects } from "./effects.js";
 import { type CallInfo, newCallId } from "./observer.js";
@@ -158,93 +159,17 @@ export abstract class Operator<I, O> {
         parent!.budget.release();
       }
       // A free slot is taken synchronously: no promise, no extra turn of the microtask queue.
-      const wait = leaf ? budget.acquire(signal) : undefined;
-      if (wait) {
-        const startedAt = performance.now();
-        return wait.then(() => {
-          const ms = performance.now() - startedAt;
-          parent?.meter?.waited(ms);
-          return this.start(checked, path, parent, signal, budget, true, ms);
-        });
+      if (leaf && !budget.tryAcquire()) {
+        return new Promise<O>((resolve, reject) =>
+          budget.enqueue(
+            new QueuedCall(this, checked, path, parent, signal, budget, resolve, reject),
+          ),
+        );
       }
-      return this.start(checked, path, parent, signal, budget, leaf, 0);
+      return startCall(this, checked, path, parent, signal, budget, leaf, 0, undefined);
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  /** Runs `forward` once the call holds its slot (a leaf) and reports it to observers. */
-  private start(
-    checked: I,
-    path: string,
-    parent: CallContext | undefined,
-    signal: AbortSignal,
-    budget: Budget,
-    leaf: boolean,
-    waitedMs: number,
-  ): Promise<O> {
-    const observer = parent?.observer;
-    const call =
-      observer && observer.callEvents !== false ? this.callInfo(path, parent, leaf) : undefined;
-    if (call) {
-      if (waitedMs > 0) observer!.waited?.(call, waitedMs);
-      observer!.callStarted?.(call, performance.now());
-    }
-    // Shared by reference with any scope copied from this context, so it is released once.
-    const slot = leaf ? { held: true } : undefined;
-    const ctx: CallContext = {
-      signal,
-      path,
-      budget,
-      operator: this as unknown as AnyOperator,
-      interceptor: parent?.interceptor,
-      meter: parent?.meter,
-      observer,
-      call,
-      plan: parent?.plan,
-      executor: parent?.executor,
-      slot,
-    };
-    let raw: O | Promise<O>;
-    try {
-      const executor = leaf ? parent?.executor : undefined;
-      // A leaf call another process may run (a BullMQ worker, say) goes there instead of
-      // into `forward`; validation, budget and observers stay here, in the caller's process.
-      raw = executor?.accepts(this as unknown as AnyOperator)
-        ? (executor.run(this as unknown as AnyOperator, checked, ctx) as Promise<O>)
-        : runInContext(ctx, () => this.forward(checked, ctx));
-    } catch (error) {
-      // Settled through the same reactions as a rejection: the slot is released a turn later,
-      // never inside this call, so a queue of calls failing at once cannot recurse.
-      raw = Promise.reject(error);
-    }
-    const outputSchema = this.specification?.output;
-    // Nothing to do once `forward` settles: its own promise is the call's.
-    if (!call && !slot && !outputSchema) return Promise.resolve(raw);
-    return Promise.resolve(raw).then(
-      (value) => {
-        try {
-          const output = outputSchema
-            ? (checkSchema(outputSchema, value, "invalid_output", path, this.name) as O)
-            : value;
-          if (call) observer!.callFinished?.(call, performance.now(), { ok: true, output });
-          return output;
-        } catch (error) {
-          if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
-          throw error;
-        } finally {
-          if (slot?.held) budget.release();
-        }
-      },
-      (error: unknown) => {
-        try {
-          if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
-        } finally {
-          if (slot?.held) budget.release();
-        }
-        throw error;
-      },
-    );
   }
 
   /** This call as observers see it; `jitted` marks a jitted operator's own call. */
@@ -272,6 +197,156 @@ Object.defineProperty(Operator.prototype, "effects", {
   writable: true,
   configurable: true,
 });
+
+/** Where a queued call's outcome goes: the promise its caller already holds. */
+interface Settle<O> {
+  readonly resolve: (value: O) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Runs `forward` once the call holds its slot (a leaf) and reports it to observers. A module
+ * function, not a method: a subclass's own `start` cannot shadow it. With `settle` the
+ * outcome goes there and the returned promise is only the reaction (it never rejects).
+ */
+function startCall<I, O>(
+  op: Operator<I, O>,
+  checked: I,
+  path: string,
+  parent: CallContext | undefined,
+  signal: AbortSignal,
+  budget: Budget,
+  leaf: boolean,
+  waitedMs: number,
+  settle: Settle<O> | undefined,
+): Promise<O> {
+  const observer = parent?.observer;
+  const call =
+    observer && observer.callEvents !== false
+      ? (op as unknown as CallInfoSource).callInfo(path, parent, leaf)
+      : undefined;
+  if (call) {
+    if (waitedMs > 0) observer!.waited?.(call, waitedMs);
+    observer!.callStarted?.(call, performance.now());
+  }
+  // Shared by reference with any scope copied from this context, so it is released once.
+  const slot = leaf ? { held: true } : undefined;
+  const ctx: CallContext = {
+    signal,
+    path,
+    budget,
+    operator: op as unknown as AnyOperator,
+    interceptor: parent?.interceptor,
+    meter: parent?.meter,
+    observer,
+    call,
+    plan: parent?.plan,
+    executor: parent?.executor,
+    slot,
+  };
+  let raw: O | Promise<O>;
+  try {
+    const executor = leaf ? parent?.executor : undefined;
+    // A leaf call another process may run (a BullMQ worker, say) goes there instead of
+    // into `forward`; validation, budget and observers stay here, in the caller's process.
+    raw = executor?.accepts(op as unknown as AnyOperator)
+      ? (executor.run(op as unknown as AnyOperator, checked, ctx) as Promise<O>)
+      : forwardInContext(ctx, op, checked);
+  } catch (error) {
+    // Settled through the same reactions as a rejection: the slot is released a turn later,
+    // never inside this call, so a queue of calls failing at once cannot recurse.
+    raw = Promise.reject(error);
+  }
+  const outputSchema = op.specification?.output;
+  // Nothing to do once `forward` settles: its own promise is the call's.
+  if (!call && !slot && !outputSchema && !settle) return Promise.resolve(raw);
+  return Promise.resolve(raw).then(
+    (value) => {
+      let output: O;
+      try {
+        output = outputSchema
+          ? (checkSchema(outputSchema, value, "invalid_output", path, op.name) as O)
+          : value;
+        if (call) observer!.callFinished?.(call, performance.now(), { ok: true, output });
+      } catch (error) {
+        if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
+        if (slot?.held) budget.release();
+        if (!settle) throw error;
+        settle.reject(error);
+        return undefined as O;
+      }
+      if (slot?.held) budget.release();
+      if (!settle) return output;
+      settle.resolve(output);
+      return undefined as O;
+    },
+    (error: unknown) => {
+      try {
+        if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
+      } finally {
+        if (slot?.held) budget.release();
+      }
+      if (!settle) throw error;
+      settle.reject(error);
+      return undefined as O;
+    },
+  );
+}
+
+interface CallInfoSource {
+  callInfo(path: string, parent: CallContext | undefined, leaf: boolean): CallInfo;
+}
+
+/**
+ * A leaf call waiting for a budget slot: the budget starts it from inside `release()`, and
+ * as an AsyncResource it runs `forward` in its caller's async context (every store, the
+ * app's own too), as resuming an `await` would — one object instead of promises and closures.
+ */
+class QueuedCall<I, O> extends AsyncResource implements SlotWaiter, Settle<O> {
+  private readonly queuedAt = performance.now();
+
+  constructor(
+    private readonly op: Operator<I, O>,
+    private readonly input: I,
+    private readonly path: string,
+    private readonly parent: CallContext | undefined,
+    readonly signal: AbortSignal,
+    private readonly budget: Budget,
+    readonly resolve: (value: O) => void,
+    readonly reject: (error: unknown) => void,
+  ) {
+    super("ember-xcs.slot");
+  }
+
+  granted(): void {
+    this.runInAsyncScope(this.begin, this);
+  }
+
+  denied(reason: unknown): void {
+    this.reject(reason);
+  }
+
+  private begin(): void {
+    try {
+      const ms = performance.now() - this.queuedAt;
+      this.parent?.meter?.waited(ms);
+      startCall(
+        this.op,
+        this.input,
+        this.path,
+        this.parent,
+        this.signal,
+        this.budget,
+        true,
+        ms,
+        this,
+      );
+    } catch (error) {
+      this.budget.release();
+      this.reject(error);
+    }
+  }
+}
 
 export function isOperator(value: unknown): value is AnyOperator {
   return value instanceof Operator;
