@@ -79,8 +79,8 @@ export function computeBound(input: BoundInput): Bound {
   const frame = (parent: number, base: number): Frame => {
     const kids = parent === NONE ? children.roots : (children.of[parent] ?? []);
     // One child (most calls of a dataset run) needs no sorting, and both orders are the list.
-    const byRequest = kids.length > 1 ? kids.slice().sort(byRequestMs) : kids;
-    const byEnd = kids.length > 1 ? kids.slice().sort(byEndMs) : kids;
+    const byRequest = kids.length > 1 ? sorted(kids, byRequestMs) : kids;
+    const byEnd = kids.length > 1 ? sorted(kids, byEndMs) : kids;
     return {
       parent,
       byRequest,
@@ -144,6 +144,26 @@ export function computeBound(input: BoundInput): Bound {
     for (let i = leaf; i !== NONE && critical[i] === 0; i = input.parents[i]!) critical[i] = 1;
   }
   return { boundMs, startMs: es, endMs: ef, criticalPath, critical };
+}
+
+/**
+ * A sorted copy. Short lists (a sequence's steps, an ensemble's members: most of a run) by
+ * insertion, which allocates nothing beyond the copy; `Array#sort` allocates its own work
+ * state on every call, which added up to a third of a recorded run's garbage.
+ */
+function sorted(list: readonly number[], compare: (a: number, b: number) => number): number[] {
+  const out = list.slice();
+  if (out.length > 16) return out.sort(compare);
+  for (let i = 1; i < out.length; i++) {
+    const x = out[i]!;
+    let j = i - 1;
+    while (j >= 0 && compare(out[j]!, x) > 0) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = x;
+  }
+  return out;
 }
 
 /** The next sibling to schedule, once every sibling that ended before its request is counted. */

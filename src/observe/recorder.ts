@@ -385,7 +385,8 @@ export class RunRecorder implements CallObserver {
     const hasChildren = new Uint8Array(calls.length);
     const parents = this.calls.parents;
     for (let i = 0; i < calls.length; i++) if (parents[i] !== -1) hasChildren[parents[i]!] = 1;
-    for (const [i, c] of calls.entries()) {
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i]!;
       if (hasChildren[i] === 0) sum.childlessCalls++;
       if (c.status === "error" && c.speculation !== "wasted") sum.failedCalls++;
       if (c.status === "running") sum.runningCalls++;
