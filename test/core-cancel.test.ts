@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { test } from "node:test";
-import { allOrAbort, LinkedController, linkedController, onAbort } from "../src/core/cancel.js";
+import {
+  allOrAbort,
+  joinOrAbort,
+  LinkedController,
+  linkedController,
+  onAbort,
+} from "../src/core/cancel.js";
 import { AbortError } from "../src/core/errors.js";
 
 test("a linked controller follows a foreign parent and leaves no listener on it once disposed", () => {
@@ -118,4 +124,27 @@ test("allOrAbort: an abort from outside rejects with its reason; a synchronous t
   assert.equal(err, boom);
   assert.equal(first.length, 1);
   assert.equal(first[0]!.aborted, true);
+});
+
+test("joinOrAbort: finish turns the results into the value; its throw rejects, its promise is adopted", async () => {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  assert.equal(await joinOrAbort(3, undefined, async (i) => i + 1, sum), 6);
+  assert.equal(await joinOrAbort(0, undefined, async () => 1, sum), 0);
+  const adopted = await joinOrAbort(
+    2,
+    undefined,
+    async (i) => i,
+    async (xs) => xs.length * 10,
+  );
+  assert.equal(adopted, 20);
+  const boom = new Error("finish failed");
+  const err = await joinOrAbort(
+    2,
+    undefined,
+    async (i) => i,
+    () => {
+      throw boom;
+    },
+  ).catch((e: unknown) => e);
+  assert.equal(err, boom);
 });

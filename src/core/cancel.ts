@@ -196,13 +196,29 @@ export function allOrAbort<T>(
   signal: AbortSignal | undefined,
   fn: (index: number, signal: AbortSignal) => Promise<T>,
 ): Promise<T[]> {
+  return joinOrAbort(count, signal, fn, identity);
+}
+
+const identity = <T>(value: T): T => value;
+
+/**
+ * `allOrAbort`, resolving with `finish(results)` instead of the results: what a composite
+ * returns (an ensemble's `{ responses }`) without one more promise after the join. A throw
+ * from `finish` rejects; a promise from it is adopted.
+ */
+export function joinOrAbort<T, R>(
+  count: number,
+  signal: AbortSignal | undefined,
+  fn: (index: number, signal: AbortSignal) => Promise<T>,
+  finish: (results: T[]) => R | PromiseLike<R>,
+): Promise<R> {
   const controller = new LinkedController(signal);
   const results = new Array<T>(count);
   if (count === 0) {
     controller.dispose();
-    return Promise.resolve(results);
+    return new Promise<R>((resolve) => resolve(finish(results)));
   }
-  return new Promise<T[]>((resolve, reject) => {
+  return new Promise<R>((resolve, reject) => {
     let left = count;
     let failed = false;
     const fail = (error: unknown) => {
@@ -222,9 +238,12 @@ export function allOrAbort<T>(
       }
       run.then((value) => {
         results[i] = value;
-        if (--left === 0 && !failed) {
-          controller.dispose();
-          resolve(results);
+        if (--left > 0 || failed) return;
+        controller.dispose();
+        try {
+          resolve(finish(results));
+        } catch (error) {
+          reject(error);
         }
       }, fail);
     }

@@ -1,4 +1,4 @@
-import { allOrAbort } from "../core/cancel.js";
+import { joinOrAbort } from "../core/cancel.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
@@ -52,10 +52,11 @@ export class EnsembleOperator<I = unknown, R = unknown, O = { responses: R[] }> 
   forward(input: I, ctx: CallContext): Promise<O> {
     const members = this.operators as readonly AnyOperator[];
     // Each member a child of `ctx` (the context this forward runs in), without a lookup.
-    const outputs = allOrAbort(members.length, ctx.signal, (i, signal) =>
-      callOperatorFrom(members[i]!, ctx, input, { signal }),
-    ) as Promise<R[]>;
-    if (this.aggregate) return outputs.then((all) => this.aggregate!(all));
-    return outputs.then((all) => ({ responses: all }) as O);
+    return joinOrAbort(
+      members.length,
+      ctx.signal,
+      (i, signal) => callOperatorFrom(members[i]!, ctx, input, { signal }) as Promise<R>,
+      (outputs) => (this.aggregate ? this.aggregate(outputs) : ({ responses: outputs } as O)),
+    );
   }
 }
