@@ -132,9 +132,10 @@ export abstract class Operator<I, O> {
 
   /**
    * Runs one call once interception is settled; the JIT's wrapper overrides it. Not `async`:
-   * every promise costs an AsyncLocalStorage hook, so a call adds one promise at most to what
-   * `forward` makes (a leaf's release of its slot), a composite none. Failures before `forward`
-   * still reject, never throw: `op(input)` always returns a promise.
+   * every promise costs an AsyncLocalStorage hook, so a composite adds no promise to what
+   * `forward` makes, a leaf one (the reaction that releases its slot), or two when it queued
+   * for the slot. Failures before `forward` still reject, never throw: `op(input)` always
+   * returns a promise.
    */
   protected execute(
     input: I,
