@@ -230,8 +230,9 @@ function startCall<I, O>(
     if (waitedMs > 0) observer!.waited?.(call, waitedMs);
     observer!.callStarted?.(call, performance.now());
   }
-  // Shared by reference with any scope copied from this context, so it is released once.
-  const slot = leaf ? { held: true } : undefined;
+  // Shared by reference with any scope copied from this context, so it is released once. A
+  // queued call is its own slot record (one object fewer).
+  const slot = leaf ? (settle instanceof QueuedCall ? settle : { held: true }) : undefined;
   const ctx: CallContext = {
     signal,
     path,
@@ -305,6 +306,8 @@ interface CallInfoSource {
  */
 class QueuedCall<I, O> extends AsyncResource implements SlotWaiter, Settle<O> {
   private readonly queuedAt = performance.now();
+  /** Whether the call still holds its slot, once started (see `CallContext.slot`). */
+  held = true;
 
   constructor(
     private readonly op: Operator<I, O>,

@@ -1,5 +1,5 @@
 import { joinOrAbort } from "../core/cancel.js";
-import type { CallContext } from "../operator/context.js";
+import type { CallContext, CallOptions } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import { operatorList, optionalFunction } from "./validate.js";
@@ -52,10 +52,15 @@ export class EnsembleOperator<I = unknown, R = unknown, O = { responses: R[] }> 
   forward(input: I, ctx: CallContext): Promise<O> {
     const members = this.operators as readonly AnyOperator[];
     // Each member a child of `ctx` (the context this forward runs in), without a lookup.
+    // One options object for every member: calls only read it.
+    let options: CallOptions | undefined;
     return joinOrAbort(
       members.length,
       ctx.signal,
-      (i, signal) => callOperatorFrom(members[i]!, ctx, input, { signal }) as Promise<R>,
+      (i, signal) => {
+        options ??= { signal };
+        return callOperatorFrom(members[i]!, ctx, input, options) as Promise<R>;
+      },
       (outputs) => (this.aggregate ? this.aggregate(outputs) : ({ responses: outputs } as O)),
     );
   }
