@@ -213,39 +213,61 @@ export function joinOrAbort<T, R>(
   finish: (results: T[]) => R | PromiseLike<R>,
 ): Promise<R> {
   const controller = new LinkedController(signal);
-  const results = new Array<T>(count);
   if (count === 0) {
     controller.dispose();
-    return new Promise<R>((resolve) => resolve(finish(results)));
+    return new Promise<R>((resolve) => resolve(finish([])));
   }
   return new Promise<R>((resolve, reject) => {
-    let left = count;
-    let failed = false;
-    const fail = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      if (!controller.signal.aborted) controller.abort(new AbortError("a sibling failed"));
-      controller.dispose();
-      reject(error);
-    };
-    for (let i = 0; i < count && !failed; i++) {
+    const join = new Join(count, controller, finish, resolve, reject);
+    // A bound method, not a named arrow: under tsx (esbuild keepNames) every named closure
+    // costs a defineProperty when made, and this runs once per ensemble call.
+    const fail = join.fail.bind(join);
+    for (let i = 0; i < count && !join.failed; i++) {
       let run: Promise<T>;
       try {
         run = fn(i, controller.signal);
       } catch (error) {
-        fail(error);
+        join.fail(error);
         return;
       }
-      run.then((value) => {
-        results[i] = value;
-        if (--left > 0 || failed) return;
-        controller.dispose();
-        try {
-          resolve(finish(results));
-        } catch (error) {
-          reject(error);
-        }
-      }, fail);
+      run.then((value) => join.done(i, value), fail);
     }
   });
+}
+
+/** The state of one `joinOrAbort`: results so far, and whether a member failed. */
+class Join<T, R> {
+  readonly results: T[];
+  left: number;
+  failed = false;
+
+  constructor(
+    count: number,
+    private readonly controller: LinkedController,
+    private readonly finish: (results: T[]) => R | PromiseLike<R>,
+    private readonly resolve: (value: R | PromiseLike<R>) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.results = new Array<T>(count);
+    this.left = count;
+  }
+
+  done(i: number, value: T): void {
+    this.results[i] = value;
+    if (--this.left > 0 || this.failed) return;
+    this.controller.dispose();
+    try {
+      this.resolve(this.finish(this.results));
+    } catch (error) {
+      this.reject(error);
+    }
+  }
+
+  fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (!this.controller.signal.aborted) this.controller.abort(new AbortError("a sibling failed"));
+    this.controller.dispose();
+    this.reject(error);
+  }
 }
