@@ -315,3 +315,28 @@ test("errorPath: the innermost call wins; ember-xcs errors name their own operat
   const fsLike = Object.assign(new Error("ENOENT"), { path: "/tmp/missing" });
   assert.equal(errorPath(fsLike), undefined);
 });
+
+test("errorPath: a custom operator that throws in its own forward (after its children) is named, in every mode", async () => {
+  class Custom extends Operator<{ q: string }, unknown> {
+    readonly child = new MapOperator({
+      name: "child",
+      fn: async (i: { q: string }) => ({ a: i.q }),
+    });
+    async forward(i: { q: string }) {
+      await this.child(i);
+      throw new Error("custom failed");
+    }
+  }
+  const op = new SequenceOperator({
+    name: "outer",
+    operators: [new MapOperator({ fn: (i: { q: string }) => i }), new Custom()],
+  });
+  for (const mode of MODES) {
+    const run = runner(op, mode);
+    for (let i = 0; i < 2; i++) {
+      const err = await failure(() => run({ q: "x" }));
+      assert.equal((err as Error).message, "custom failed", mode);
+      assert.equal(errorPath(err), "outer/operators[1]", `${mode}, call ${i}`);
+    }
+  }
+});

@@ -1,9 +1,52 @@
-import { onAbort } from "./cancel.js";
+import { isOwnedSignal, NEVER_ABORTED, onAbort, watchOwnedAborts } from "./cancel.js";
 import { OptionError } from "./errors.js";
 
-interface Waiter {
-  resume: () => void;
-  fail: (reason: unknown) => void;
+/**
+ * Someone waiting for a slot (see `Budget.enqueue`): told `granted` once it holds one in the
+ * whole chain, or `denied` when its signal aborts first. Neither may throw.
+ */
+export interface SlotWaiter {
+  readonly signal: AbortSignal | undefined;
+  /**
+   * Called from inside `release()`, so in the releasing call's async context: a waiter that
+   * runs user code restores its own first (an AsyncResource). Never nested: grants made
+   * while one runs are queued behind it.
+   */
+  granted(): void;
+  denied(reason: unknown): void;
+}
+
+/** A caller of `acquire` waiting for a slot: the promise's resolvers. */
+class Waiter implements SlotWaiter {
+  constructor(
+    readonly granted: () => void,
+    readonly denied: (reason: unknown) => void,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+}
+
+// Waiters granted a slot, started in one flat loop: a waiter's start may release a slot
+// (a leaf that calls an operator gives its own back), which must not start the next one
+// inside it, or a long queue would recurse as deep as it is long.
+const granted: SlotWaiter[] = [];
+let granting = false;
+
+function grant(waiter: SlotWaiter): void {
+  granted.push(waiter);
+  if (granting) return;
+  granting = true;
+  try {
+    for (let i = 0; i < granted.length; i++) granted[i]!.granted();
+  } finally {
+    granted.length = 0;
+    granting = false;
+  }
+}
+
+/** The one abort subscription shared by every waiter with the same signal. */
+interface SignalWatch {
+  count: number;
+  readonly unsubscribe: () => void;
 }
 
 /**
@@ -17,7 +60,12 @@ export class Budget {
   readonly parent: Budget | undefined;
   inFlight = 0;
   peakInFlight = 0;
-  private readonly waiters: Waiter[] = [];
+  // A queue read from `head`; a waiter that gave up leaves a hole. One array and no closure per
+  // waiter: at the cap of a dataset run most leaf calls wait here.
+  private queue: (SlotWaiter | undefined)[] = [];
+  private head = 0;
+  private waiting = 0;
+  private readonly watched = new Map<AbortSignal, SignalWatch>();
 
   constructor(limit: number, parent?: Budget) {
     if (!(Number.isInteger(limit) && limit >= 1) && limit !== Number.POSITIVE_INFINITY) {
@@ -33,7 +81,7 @@ export class Budget {
   }
 
   get pending(): number {
-    return this.waiters.length;
+    return this.waiting;
   }
 
   /** Takes a slot in this budget and every ancestor, or returns false without taking any. */
@@ -50,7 +98,28 @@ export class Budget {
    */
   acquire(signal?: AbortSignal): Promise<void> | undefined {
     if (this.tryAcquire()) return undefined;
-    return this.waitForSlot(signal);
+    // Resume through a promise so the caller's AsyncLocalStorage context follows the call.
+    return new Promise<void>((resolve, reject) =>
+      this.enqueue(new Waiter(resolve, reject, signal)),
+    );
+  }
+
+  /**
+   * Queues `waiter` for the next slot (after `tryAcquire` failed): the promise-free form of
+   * `acquire`. A waiter whose signal has aborted is denied at once.
+   */
+  enqueue(waiter: SlotWaiter): void {
+    const signal = waiter.signal;
+    if (signal?.aborted) {
+      waiter.denied(signal.reason);
+      return;
+    }
+    this.queue.push(waiter);
+    if (this.waiting++ === 0) watchOwnedAborts(this, true);
+    // Our own controllers' aborts reach every budget with waiters (see `ownedSignalsAborted`);
+    // any other signal gets one listener, shared by its waiters.
+    if (signal && signal !== NEVER_ABORTED && !isOwnedSignal(signal)) this.watchSignal(signal);
+    if (this.parent) this.parent.watch(this);
   }
 
   release(): void {
@@ -66,31 +135,72 @@ export class Budget {
     if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
   }
 
-  private waitForSlot(signal?: AbortSignal): Promise<void> {
-    // Resume through a promise so the caller's AsyncLocalStorage context follows the call.
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      let unsubscribe = () => {};
-      const waiter: Waiter = {
-        resume: () => {
-          unsubscribe();
-          resolve();
-        },
-        fail: reject,
-      };
-      if (signal) {
-        unsubscribe = onAbort(signal, () => {
-          const at = this.waiters.indexOf(waiter);
-          if (at >= 0) this.waiters.splice(at, 1);
-          reject(signal.reason);
-        });
-      }
-      this.waiters.push(waiter);
-      if (this.parent) this.parent.watch(this);
-    });
+  /** The next waiter in arrival order, skipping the holes of those that gave up. */
+  private dequeue(): SlotWaiter {
+    let waiter: SlotWaiter | undefined;
+    while (waiter === undefined) waiter = this.queue[this.head++];
+    this.waiting--;
+    if (this.waiting === 0) this.emptied();
+    else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return waiter;
+  }
+
+  private watchSignal(signal: AbortSignal): void {
+    const watch = this.watched.get(signal);
+    if (watch) {
+      watch.count++;
+      return;
+    }
+    const unsubscribe = onAbort(signal, () => this.dropWaiters(signal));
+    this.watched.set(signal, { count: 1, unsubscribe });
+  }
+
+  private unwatchSignal(signal: AbortSignal): void {
+    const watch = this.watched.get(signal);
+    if (!watch || --watch.count > 0) return;
+    this.watched.delete(signal);
+    watch.unsubscribe();
+  }
+
+  private emptied(): void {
+    this.queue.length = 0;
+    this.head = 0;
+    watchOwnedAborts(this, false);
+  }
+
+  /** `signal` aborted: every waiter that came with it is denied with its reason, in order. */
+  private dropWaiters(signal: AbortSignal): void {
+    this.watched.delete(signal);
+    this.dropWhere((waiter) => waiter.signal === signal);
+  }
+
+  /**
+   * Some of this library's own controllers aborted (one call per cascade of them): denies
+   * every waiter whose signal is now aborted, in order. @internal
+   */
+  ownedSignalsAborted(): void {
+    this.dropWhere((waiter) => waiter.signal?.aborted === true);
+  }
+
+  private dropWhere(test: (waiter: SlotWaiter) => boolean): void {
+    const dropped: SlotWaiter[] = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const waiter = this.queue[i];
+      if (waiter === undefined || !test(waiter)) continue;
+      this.queue[i] = undefined;
+      this.waiting--;
+      dropped.push(waiter);
+    }
+    if (dropped.length === 0) return;
+    if (this.waiting === 0) this.emptied();
+    for (const waiter of dropped) {
+      const signal = waiter.signal!;
+      if (signal !== NEVER_ABORTED && !isOwnedSignal(signal)) this.unwatchSignal(signal);
+      waiter.denied(signal.reason);
+    }
   }
 
   private readonly watchers = new Set<Budget>();
@@ -102,8 +212,11 @@ export class Budget {
   }
 
   private wakeNext(): void {
-    while (this.waiters.length > 0 && this.tryAcquire()) {
-      this.waiters.shift()!.resume();
+    while (this.waiting > 0 && this.tryAcquire()) {
+      const waiter = this.dequeue();
+      const signal = waiter.signal;
+      if (signal && signal !== NEVER_ABORTED && !isOwnedSignal(signal)) this.unwatchSignal(signal);
+      grant(waiter);
     }
     if (this.watchers.size === 0) return;
     for (const child of this.watchers) {
@@ -111,7 +224,7 @@ export class Budget {
       child.wakeNext();
       // A child stays watched while anything below it still waits: a grandchild blocked on
       // the child's own limit must be woken when this budget frees a slot later.
-      if (child.waiters.length === 0 && child.watchers.size === 0) this.watchers.delete(child);
+      if (child.waiting === 0 && child.watchers.size === 0) this.watchers.delete(child);
     }
   }
 }

@@ -19,7 +19,9 @@ const fanouts = new WeakMap<AbortSignal, Fanout>();
  * unsubscription removes the one real listener, so nothing stays on a long-lived signal.
  */
 export function onAbort(signal: AbortSignal, fn: () => void): () => void {
-  if (signal === NEVER_ABORTED) return () => {};
+  if (signal === NEVER_ABORTED) return NOTHING;
+  const owner = ownerOf(signal);
+  if (owner) return owner.subscribe(fn);
   let fan = fanouts.get(signal);
   if (!fan) {
     const fns = new Set<() => void>();
@@ -40,6 +42,115 @@ export function onAbort(signal: AbortSignal, fn: () => void): () => void {
   };
 }
 
+const NOTHING = () => {};
+
+/** Marks the signals of our own controllers, which only abort through `abort()` below. */
+const OWNER = Symbol("ember-xcs.linked-controller");
+
+function ownerOf(signal: AbortSignal): LinkedController | undefined {
+  return (signal as AbortSignal & { [OWNER]?: LinkedController })[OWNER];
+}
+
+/** Whether `signal` is a `LinkedController`'s (aborts reach `watchOwnedAborts`). @internal */
+export function isOwnedSignal(signal: AbortSignal): boolean {
+  return ownerOf(signal) !== undefined;
+}
+
+interface OwnedAbortWatcher {
+  ownedSignalsAborted(): void;
+}
+
+// Told after every cascade of our own aborts, instead of a subscription per signal: budgets
+// with waiters, whose waiters' signals are mostly one-ensemble controllers (and aborts rare).
+const ownedAbortWatchers = new Set<OwnedAbortWatcher>();
+let aborting = 0;
+
+/** Adds (or removes) a watcher of every abort of a `LinkedController`. @internal */
+export function watchOwnedAborts(watcher: OwnedAbortWatcher, on: boolean): void {
+  if (on) ownedAbortWatchers.add(watcher);
+  else ownedAbortWatchers.delete(watcher);
+}
+
+/**
+ * An AbortController that also aborts when `parent` does, until `dispose()`. Its signal only
+ * aborts through its own `abort()`, so this library's subscribers to it (child controllers,
+ * budget waiters) are called from there: no DOM listener, closure or map entry each — a run
+ * makes one of these per ensemble, and each has several subscribers. Other code listens
+ * with `addEventListener` as usual; those listeners run first.
+ */
+export class LinkedController extends AbortController {
+  private subscribers: Set<(() => void) | LinkedController> | undefined = undefined;
+  private parentOwner: LinkedController | undefined = undefined;
+  private unlink: (() => void) | undefined = undefined;
+
+  constructor(parent?: AbortSignal) {
+    super();
+    (this.signal as AbortSignal & { [OWNER]?: LinkedController })[OWNER] = this;
+    // Every node, member and started call of a run may listen to this one: more than Node's
+    // default of 10 listeners is the design, not a leak (each is removed on dispose).
+    setMaxListeners(0, this.signal);
+    if (!parent || parent === NEVER_ABORTED) return;
+    if (parent.aborted) {
+      this.abort(parent.reason);
+      return;
+    }
+    const owner = ownerOf(parent);
+    if (owner) {
+      owner.add(this);
+      this.parentOwner = owner;
+    } else {
+      this.unlink = onAbort(parent, () => this.abort(parent.reason));
+    }
+  }
+
+  override abort(reason?: unknown): void {
+    if (this.signal.aborted) return;
+    aborting++;
+    try {
+      super.abort(reason);
+      this.dispose();
+      const subscribers = this.subscribers;
+      this.subscribers = undefined;
+      if (subscribers) {
+        for (const s of [...subscribers]) {
+          if (typeof s === "function") s();
+          else s.abort(this.signal.reason);
+        }
+      }
+    } finally {
+      // Once the whole cascade (children included) has aborted.
+      if (--aborting === 0 && ownedAbortWatchers.size > 0) {
+        for (const watcher of [...ownedAbortWatchers]) watcher.ownedSignalsAborted();
+      }
+    }
+  }
+
+  /** Stops following the parent signal. */
+  dispose(): void {
+    if (this.parentOwner) {
+      this.parentOwner.subscribers?.delete(this);
+      this.parentOwner = undefined;
+    } else if (this.unlink) {
+      this.unlink();
+      this.unlink = undefined;
+    }
+  }
+
+  /** @internal see onAbort */
+  subscribe(fn: () => void): () => void {
+    if (this.signal.aborted) return NOTHING;
+    this.add(fn);
+    return () => {
+      this.subscribers?.delete(fn);
+    };
+  }
+
+  private add(subscriber: (() => void) | LinkedController): void {
+    if (!this.subscribers) this.subscribers = new Set();
+    this.subscribers.add(subscriber);
+  }
+}
+
 /**
  * An AbortController that also aborts when `parent` does. `dispose()` unsubscribes from the
  * parent so that long-lived signals do not accumulate subscribers run after run.
@@ -48,17 +159,8 @@ export function linkedController(parent: AbortSignal | undefined): {
   controller: AbortController;
   dispose: () => void;
 } {
-  const controller = new AbortController();
-  // Every node, member and started call of a run may listen to this one: more than Node's
-  // default of 10 listeners is the design, not a leak (each is removed on dispose).
-  setMaxListeners(0, controller.signal);
-  if (!parent) return { controller, dispose: () => {} };
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { controller, dispose: () => {} };
-  }
-  const dispose = onAbort(parent, () => controller.abort(parent.reason));
-  return { controller, dispose };
+  const controller = new LinkedController(parent);
+  return { controller, dispose: () => controller.dispose() };
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts; no timer survives. */
@@ -87,25 +189,85 @@ export function abortableSleep(
 /**
  * Runs `fn` for each of `count` indices concurrently; on the first failure aborts the
  * others through the signal handed to them and rejects with that failure, unchanged.
+ * One promise for the whole join and one reaction per index (no Promise.all, no async frame).
  */
-export async function allOrAbort<T>(
+export function allOrAbort<T>(
   count: number,
   signal: AbortSignal | undefined,
   fn: (index: number, signal: AbortSignal) => Promise<T>,
 ): Promise<T[]> {
-  const { controller, dispose } = linkedController(signal);
-  try {
-    const runs: Promise<T>[] = [];
-    for (let i = 0; i < count; i++) {
-      runs.push(
-        fn(i, controller.signal).catch((err: unknown) => {
-          if (!controller.signal.aborted) controller.abort(new AbortError("a sibling failed"));
-          throw err;
-        }),
-      );
+  return joinOrAbort(count, signal, fn, identity);
+}
+
+const identity = <T>(value: T): T => value;
+
+/**
+ * `allOrAbort`, resolving with `finish(results)` instead of the results: what a composite
+ * returns (an ensemble's `{ responses }`) without one more promise after the join. A throw
+ * from `finish` rejects; a promise from it is adopted.
+ */
+export function joinOrAbort<T, R>(
+  count: number,
+  signal: AbortSignal | undefined,
+  fn: (index: number, signal: AbortSignal) => Promise<T>,
+  finish: (results: T[]) => R | PromiseLike<R>,
+): Promise<R> {
+  const controller = new LinkedController(signal);
+  if (count === 0) {
+    controller.dispose();
+    return new Promise<R>((resolve) => resolve(finish([])));
+  }
+  return new Promise<R>((resolve, reject) => {
+    const join = new Join(count, controller, finish, resolve, reject);
+    // A bound method, not a named arrow: under tsx (esbuild keepNames) every named closure
+    // costs a defineProperty when made, and this runs once per ensemble call.
+    const fail = join.fail.bind(join);
+    for (let i = 0; i < count && !join.failed; i++) {
+      let run: Promise<T>;
+      try {
+        run = fn(i, controller.signal);
+      } catch (error) {
+        join.fail(error);
+        return;
+      }
+      run.then((value) => join.done(i, value), fail);
     }
-    return await Promise.all(runs);
-  } finally {
-    dispose();
+  });
+}
+
+/** The state of one `joinOrAbort`: results so far, and whether a member failed. */
+class Join<T, R> {
+  readonly results: T[];
+  left: number;
+  failed = false;
+
+  constructor(
+    count: number,
+    private readonly controller: LinkedController,
+    private readonly finish: (results: T[]) => R | PromiseLike<R>,
+    private readonly resolve: (value: R | PromiseLike<R>) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.results = new Array<T>(count);
+    this.left = count;
+  }
+
+  done(i: number, value: T): void {
+    this.results[i] = value;
+    if (--this.left > 0 || this.failed) return;
+    this.controller.dispose();
+    try {
+      this.resolve(this.finish(this.results));
+    } catch (error) {
+      this.reject(error);
+    }
+  }
+
+  fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (!this.controller.signal.aborted) this.controller.abort(new AbortError("a sibling failed"));
+    this.controller.dispose();
+    this.reject(error);
   }
 }

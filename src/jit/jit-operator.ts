@@ -89,33 +89,65 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     return explainPlan(plan, this.selectionText(), this.stats());
   }
 
-  protected override async execute(
+  /**
+   * Not `async`: a jitted call that runs its target as written (a passthrough plan, nobody
+   * watching calls) adds one reaction to the target's promise, no promise chain of its own.
+   */
+  protected override execute(
     input: I,
     path: string,
     parent: CallContext | undefined,
     callOptions: CallOptions | undefined,
   ): Promise<O> {
     const signal = callOptions?.signal ?? parent?.signal ?? NEVER_ABORTED;
-    signal.throwIfAborted();
     const startedAt = performance.now();
-    const hitsBefore = statsFor(this.target).cacheHits;
     const stats = statsFor(this.target);
+    const hitsBefore = stats.cacheHits;
     let plan: Plan;
     try {
+      signal.throwIfAborted();
       plan = this.planFor(input);
     } catch (err) {
       // Reading the input's shape can throw (a getter): still a call, counted as one.
-      stats.executed(performance.now() - startedAt);
-      throw err;
+      if (!signal.aborted) stats.executed(performance.now() - startedAt);
+      return Promise.reject(err);
     }
+    const observer = parent?.observer;
+    const watched = observer !== undefined && observer.callEvents !== false;
+    if (
+      plan instanceof PassthroughPlan &&
+      !watched &&
+      this.options.maxConcurrency === undefined &&
+      debugLevel() < 2
+    ) {
+      // Nothing planned: the original as a child of our caller, with no state of this call's
+      // own (the hot path of a dataset run whose items gain nothing from a plan).
+      const from = parent?.interceptor ? deriveContext(parent, { interceptor: undefined }) : parent;
+      const running = callOperatorFrom(this.target, from, input, { signal }) as Promise<O>;
+      const done = () => stats.executed(performance.now() - startedAt);
+      running.then(done, done);
+      return running;
+    }
+    return this.runPlan(plan, input, path, parent, signal, startedAt, hitsBefore);
+  }
+
+  private async runPlan(
+    plan: Plan,
+    input: I,
+    path: string,
+    parent: CallContext | undefined,
+    signal: AbortSignal,
+    startedAt: number,
+    hitsBefore: number,
+  ): Promise<O> {
+    const stats = statsFor(this.target);
     if (
       plan instanceof PassthroughPlan &&
       this.options.maxConcurrency === undefined &&
       debugLevel() < 2
     ) {
-      // Nothing planned: the original as a child of our caller, with no state of this call's
-      // own (the hot path of a dataset run whose items gain nothing from a plan). Observers
-      // that follow calls still see the jitted call, with the original's under it.
+      // Nothing planned, but observers follow calls: they see the jitted call, with the
+      // original's under it.
       const observer = parent?.observer;
       const call =
         observer && observer.callEvents !== false

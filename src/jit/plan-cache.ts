@@ -14,7 +14,8 @@ interface Slot {
  */
 export class JitCache {
   readonly maxEntries: number;
-  private readonly byTarget = new WeakMap<object, Map<string, Plan>>();
+  /** Each plan with its slot id in the LRU (built once, not per lookup). */
+  private readonly byTarget = new WeakMap<object, Map<string, { plan: Plan; slot: string }>>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 0;
   private readonly order: LRUCache<string, Slot>;
@@ -38,9 +39,10 @@ export class JitCache {
   }
 
   get(target: object, key: string): Plan | undefined {
-    const plan = this.byTarget.get(target)?.get(key);
-    if (plan) this.order.get(this.slotId(target, key));
-    return plan;
+    const entry = this.byTarget.get(target)?.get(key);
+    if (!entry) return undefined;
+    this.order.get(entry.slot);
+    return entry.plan;
   }
 
   set(target: object, key: string, plan: Plan): void {
@@ -49,8 +51,9 @@ export class JitCache {
       plans = new Map();
       this.byTarget.set(target, plans);
     }
-    plans.set(key, plan);
-    this.order.set(this.slotId(target, key), { target: new WeakRef(target), key });
+    const slot = this.slotId(target, key);
+    plans.set(key, { plan, slot });
+    this.order.set(slot, { target: new WeakRef(target), key });
   }
 
   delete(target: object, key: string): void {

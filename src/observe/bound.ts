@@ -24,14 +24,14 @@
  * for a scheduler running these calls in this order, not for a rewrite of the program.
  */
 
-/** The calls the bound is computed over, by index; parents must precede their children. */
+/** The calls the bound is computed over, as columns by index; parents precede children. */
 export interface BoundInput {
   readonly count: number;
   /** Index of the parent call, or -1 for a root. */
-  parent(i: number): number;
-  requestMs(i: number): number;
-  startMs(i: number): number;
-  endMs(i: number): number;
+  readonly parents: ArrayLike<number>;
+  readonly requestMs: ArrayLike<number>;
+  readonly startMs: ArrayLike<number>;
+  readonly endMs: ArrayLike<number>;
 }
 
 export interface Bound {
@@ -73,18 +73,31 @@ export function computeBound(input: BoundInput): Bound {
   const efFrom = new Int32Array(n).fill(NONE);
   const done = new Uint8Array(n);
 
+  const { requestMs, startMs, endMs } = input;
+  const byRequestMs = (a: number, b: number) => requestMs[a]! - requestMs[b]! || a - b;
+  const byEndMs = (a: number, b: number) => endMs[a]! - endMs[b]! || a - b;
   const frame = (parent: number, base: number): Frame => {
     const kids = parent === NONE ? children.roots : (children.of[parent] ?? []);
-    const byRequest = kids.slice().sort((a, b) => input.requestMs(a) - input.requestMs(b) || a - b);
-    const byEnd = kids.slice().sort((a, b) => input.endMs(a) - input.endMs(b) || a - b);
-    const f = { parent, byRequest, byEnd, next: 0, ended: 0, best: base, bestFrom: NONE };
-    return { ...f, finish: base, finishFrom: NONE };
+    // One child (most calls of a dataset run) needs no sorting, and both orders are the list.
+    const byRequest = kids.length > 1 ? sorted(kids, byRequestMs) : kids;
+    const byEnd = kids.length > 1 ? sorted(kids, byEndMs) : kids;
+    return {
+      parent,
+      byRequest,
+      byEnd,
+      next: 0,
+      ended: 0,
+      best: base,
+      bestFrom: NONE,
+      finish: base,
+      finishFrom: NONE,
+    };
   };
   const finished = (f: Frame, call: number) => {
     done[call] = 1;
     // A child still running when its parent ended (a detached early start) did not hold the
     // parent up: it counts toward the bound, not toward its parent's finish.
-    if (f.parent !== NONE && input.endMs(call) > input.endMs(f.parent)) return;
+    if (f.parent !== NONE && endMs[call]! > endMs[f.parent]!) return;
     if (ef[call]! > f.finish) {
       f.finish = ef[call]!;
       f.finishFrom = call;
@@ -112,7 +125,7 @@ export function computeBound(input: BoundInput): Bound {
     if ((children.of[child]?.length ?? 0) > 0) {
       stack.push(frame(child, f.best));
     } else {
-      ef[child] = f.best + Math.max(0, input.endMs(child) - input.startMs(child));
+      ef[child] = f.best + Math.max(0, endMs[child]! - startMs[child]!);
       finished(f, child);
     }
   }
@@ -128,9 +141,29 @@ export function computeBound(input: BoundInput): Bound {
   const criticalPath = last === NONE ? [] : chain(last, input, children, esFrom, efFrom);
   const critical = new Uint8Array(n);
   for (const leaf of criticalPath) {
-    for (let i = leaf; i !== NONE && critical[i] === 0; i = input.parent(i)) critical[i] = 1;
+    for (let i = leaf; i !== NONE && critical[i] === 0; i = input.parents[i]!) critical[i] = 1;
   }
   return { boundMs, startMs: es, endMs: ef, criticalPath, critical };
+}
+
+/**
+ * A sorted copy. Short lists (a sequence's steps, an ensemble's members: most of a run) by
+ * insertion, which allocates nothing beyond the copy; `Array#sort` allocates its own work
+ * state on every call, which added up to a third of a recorded run's garbage.
+ */
+function sorted(list: readonly number[], compare: (a: number, b: number) => number): number[] {
+  const out = list.slice();
+  if (out.length > 16) return out.sort(compare);
+  for (let i = 1; i < out.length; i++) {
+    const x = out[i]!;
+    let j = i - 1;
+    while (j >= 0 && compare(out[j]!, x) > 0) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = x;
+  }
+  return out;
 }
 
 /** The next sibling to schedule, once every sibling that ended before its request is counted. */
@@ -138,8 +171,8 @@ function pickNext(f: Frame, input: BoundInput, done: Uint8Array, ef: Float64Arra
   while (f.next < f.byRequest.length && done[f.byRequest[f.next]!] === 1) f.next++;
   if (f.next >= f.byRequest.length) return NONE;
   const child = f.byRequest[f.next]!;
-  const requested = input.requestMs(child);
-  while (f.ended < f.byEnd.length && input.endMs(f.byEnd[f.ended]!) <= requested) {
+  const requested = input.requestMs[child]!;
+  while (f.ended < f.byEnd.length && input.endMs[f.byEnd[f.ended]!]! <= requested) {
     const s = f.byEnd[f.ended]!;
     // A sibling that ended by `requested` was requested no later, so it is scheduled already,
     // unless it ties with this call (zero wait and duration): then it counts from the next one.
@@ -163,7 +196,7 @@ function childLists(input: BoundInput): ChildLists {
   const roots: number[] = [];
   const of: (number[] | undefined)[] = new Array(input.count);
   for (let i = 0; i < input.count; i++) {
-    const p = input.parent(i);
+    const p = input.parents[i]!;
     if (p === NONE) roots.push(i);
     else {
       let list = of[p];
@@ -202,7 +235,7 @@ function chain(
       i = esFrom[i]!;
       atFinish = true;
     } else {
-      i = input.parent(i);
+      i = input.parents[i]!;
     }
   }
   return reversed.reverse();

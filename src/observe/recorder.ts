@@ -9,6 +9,7 @@ import type {
 } from "../operator/observer.js";
 import { computeBound } from "./bound.js";
 import type {
+  CallStatus,
   RecordedCall,
   RecordedError,
   RecordedSpeculation,
@@ -28,28 +29,13 @@ export interface RunRecorderOptions {
   now?: () => number;
 }
 
-/** What the recorder keeps per call while the run goes on: a few numbers and strings. */
-interface CallEntry {
-  readonly id: number;
-  readonly parentId: number | undefined;
-  /** Positions in the recorder's list, so a snapshot needs no id lookups. */
-  readonly index: number;
-  readonly parentIndex: number;
-  readonly name: string;
-  readonly path: string;
-  readonly effects: Effects;
-  readonly leaf: boolean;
-  readonly start: number;
-  readonly waitMs: number;
-  end: number;
-  status: "ok" | "error" | "running";
-  error: RecordedError | undefined;
+/** Usage of the model requests one call made itself; kept only for calls that made some. */
+interface UsageEntry {
   requests: number;
   model: string | undefined;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
-  speculation: SpecEntry | undefined;
 }
 
 interface SpecEntry {
@@ -58,6 +44,111 @@ interface SpecEntry {
   outcome: SpeculationOutcome;
   resolvedAt: number | undefined;
   callId: number | undefined;
+  /** The position of that call in the recorder's columns. */
+  callIndex: number;
+}
+
+const RUNNING = 0;
+const OK = 1;
+const ERROR = 2;
+const STATUS: readonly CallStatus[] = ["running", "ok", "error"];
+
+/**
+ * The recorded calls as columns (typed arrays and plain arrays, grown by doubling): a run of
+ * 100,000 calls keeps a few arrays rather than 100,000 objects the collector must trace.
+ * Rarely set fields (errors, usage, early starts) live in maps by position.
+ */
+class CallColumns {
+  length = 0;
+  ids = new Float64Array(256);
+  parents = new Int32Array(256);
+  starts = new Float64Array(256);
+  ends = new Float64Array(256);
+  waits = new Float64Array(256);
+  status = new Uint8Array(256);
+  leaf = new Uint8Array(256);
+  readonly names: string[] = [];
+  readonly paths: string[] = [];
+  readonly effects: Effects[] = [];
+  readonly errors = new Map<number, RecordedError>();
+  readonly usage = new Map<number, UsageEntry>();
+  readonly speculation = new Map<number, SpecEntry>();
+
+  add(call: CallInfo, parent: number, start: number, waitMs: number): number {
+    const i = this.length;
+    if (i === this.ids.length) this.grow();
+    this.ids[i] = call.id;
+    this.parents[i] = parent;
+    this.starts[i] = start;
+    this.ends[i] = start;
+    this.waits[i] = waitMs;
+    this.status[i] = RUNNING;
+    this.leaf[i] = call.leaf ? 1 : 0;
+    this.names.push(call.name);
+    this.paths.push(call.path);
+    this.effects.push(call.effects);
+    this.length = i + 1;
+    return i;
+  }
+
+  private grow(): void {
+    const n = this.ids.length * 2;
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.ids = f64(this.ids);
+    this.starts = f64(this.starts);
+    this.ends = f64(this.ends);
+    this.waits = f64(this.waits);
+    const parents = new Int32Array(n);
+    parents.set(this.parents);
+    this.parents = parents;
+    const status = new Uint8Array(n);
+    status.set(this.status);
+    this.status = status;
+    const leaf = new Uint8Array(n);
+    leaf.set(this.leaf);
+    this.leaf = leaf;
+  }
+}
+
+/**
+ * Call id → position. Ids come from one process-wide counter and a recorder sees them in
+ * (nearly) increasing order, so positions sit in an array indexed by `id - base`; an id
+ * below the base (a call that began before the first one recorded) goes to a map.
+ */
+class IdIndex {
+  private base = -1;
+  private slots = new Int32Array(1024);
+  private readonly below = new Map<number, number>();
+
+  set(id: number, index: number): void {
+    if (this.base === -1) this.base = id;
+    const at = id - this.base;
+    if (at < 0) {
+      this.below.set(id, index);
+      return;
+    }
+    if (at >= this.slots.length) {
+      let n = this.slots.length * 2;
+      while (n <= at) n *= 2;
+      const slots = new Int32Array(n);
+      slots.set(this.slots);
+      this.slots = slots;
+    }
+    this.slots[at] = index + 1;
+  }
+
+  /** The position of call `id`, or -1 when it was not recorded. */
+  get(id: number): number {
+    const at = id - this.base;
+    if (this.base === -1) return -1;
+    if (at < 0) return this.below.get(id) ?? -1;
+    if (at >= this.slots.length) return -1;
+    return this.slots[at]! - 1;
+  }
 }
 
 /** Error messages are cut here so a record stays proportional to its number of calls. */
@@ -80,8 +171,8 @@ export class RunRecorder implements CallObserver {
   private readonly origin: number;
   private readonly startedAt = new Date();
   private finishedAt: number | undefined;
-  private readonly calls: CallEntry[] = [];
-  private readonly byId = new Map<number, CallEntry>();
+  private readonly calls = new CallColumns();
+  private readonly byId = new IdIndex();
   // `waited` comes right before the same call's `callStarted`; the map is for any other order.
   private waitId = -1;
   private waitMs = 0;
@@ -112,56 +203,44 @@ export class RunRecorder implements CallObserver {
       this.waits.delete(call.id);
     }
     // A caller started before the recorder was installed is outside the run: this call is a root.
-    const parent = call.parentId === undefined ? undefined : this.byId.get(call.parentId);
-    const entry: CallEntry = {
-      id: call.id,
-      parentId: parent?.id,
-      index: this.calls.length,
-      parentIndex: parent ? parent.index : -1,
-      name: call.name,
-      path: call.path,
-      effects: call.effects,
-      leaf: call.leaf,
-      start: at,
-      waitMs,
-      end: at,
-      status: "running",
-      error: undefined,
-      requests: 0,
-      model: undefined,
-      promptTokens: 0,
-      completionTokens: 0,
-      costUsd: 0,
-      speculation: undefined,
-    };
+    const parent = call.parentId === undefined ? -1 : this.byId.get(call.parentId);
+    const index = this.calls.add(call, parent, at, waitMs);
+    this.byId.set(call.id, index);
     const link = this.links.started(call);
     if (link) {
       link.data.callId = call.id;
-      entry.speculation = link.data;
+      link.data.callIndex = index;
+      this.calls.speculation.set(index, link.data);
     }
-    this.calls.push(entry);
-    this.byId.set(call.id, entry);
   }
 
   callFinished(call: CallInfo, at: number, outcome: CallOutcome): void {
-    const entry = this.byId.get(call.id);
-    if (!entry) return;
-    entry.end = at;
-    if (outcome.ok) entry.status = "ok";
+    const index = this.byId.get(call.id);
+    if (index === -1) return;
+    this.calls.ends[index] = at;
+    if (outcome.ok) this.calls.status[index] = OK;
     else {
-      entry.status = "error";
-      entry.error = describeError(outcome.error);
+      this.calls.status[index] = ERROR;
+      this.calls.errors.set(index, describeError(outcome.error));
     }
   }
 
   usage(call: CallInfo | undefined, report: UsageReport): void {
-    const entry = call ? this.byId.get(call.id) : undefined;
-    const into = entry ?? this.loose;
+    const index = call ? this.byId.get(call.id) : -1;
+    let into: Omit<UsageEntry, "model"> = this.loose;
+    if (index !== -1) {
+      let entry = this.calls.usage.get(index);
+      if (!entry) {
+        entry = { requests: 0, model: undefined, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+        this.calls.usage.set(index, entry);
+      }
+      entry.model = report.model;
+      into = entry;
+    }
     into.requests++;
     into.promptTokens += report.promptTokens;
     into.completionTokens += report.completionTokens;
     into.costUsd += report.costUsd;
-    if (entry) entry.model = report.model;
   }
 
   speculated(spec: SpeculationInfo, at: number): void {
@@ -171,6 +250,7 @@ export class RunRecorder implements CallObserver {
       outcome: "pending",
       resolvedAt: undefined,
       callId: undefined,
+      callIndex: -1,
     };
     this.specs.push(entry);
     this.links.speculated(spec, entry);
@@ -200,47 +280,59 @@ export class RunRecorder implements CallObserver {
   /** A snapshot of everything recorded so far; calls still running end at the snapshot. */
   toRecord(): RunRecord {
     const until = this.finishedAt ?? this.now();
-    const calls = this.calls;
-    const endOf = (c: CallEntry) => (c.status === "running" ? Math.max(c.start, until) : c.end);
+    const c = this.calls;
+    const n = c.length;
+    const ends = new Float64Array(n);
+    const requests = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      ends[i] = c.status[i] === RUNNING ? Math.max(c.starts[i]!, until) : c.ends[i]!;
+      requests[i] = c.starts[i]! - c.waits[i]!;
+    }
     const bound = computeBound({
-      count: calls.length,
-      parent: (i) => calls[i]!.parentIndex,
-      requestMs: (i) => calls[i]!.start - calls[i]!.waitMs,
-      startMs: (i) => calls[i]!.start,
-      endMs: (i) => endOf(calls[i]!),
+      count: n,
+      parents: c.parents.subarray(0, n),
+      requestMs: requests,
+      startMs: c.starts.subarray(0, n),
+      endMs: ends,
     });
-    const t = (at: number) => at - this.origin;
-    const recorded: RecordedCall[] = calls.map((c, i) => ({
-      id: c.id,
-      parentId: c.parentId,
-      name: c.name,
-      path: c.path,
-      effects: c.effects,
-      leaf: c.leaf,
-      startMs: t(c.start),
-      endMs: t(endOf(c)),
-      waitMs: c.waitMs,
-      status: c.status,
-      error: c.error,
-      requests: c.requests,
-      model: c.model,
-      promptTokens: c.promptTokens,
-      completionTokens: c.completionTokens,
-      costUsd: c.costUsd,
-      speculation: c.speculation?.outcome,
-      critical: bound.critical[i] === 1,
-      // The bound's schedule starts at the run's start, like the recorded times.
-      boundStartMs: bound.startMs[i]!,
-      boundEndMs: bound.endMs[i]!,
-    }));
+    const origin = this.origin;
+    const recorded: RecordedCall[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const parent = c.parents[i]!;
+      const usage = c.usage.get(i);
+      recorded[i] = {
+        id: c.ids[i]!,
+        parentId: parent === -1 ? undefined : c.ids[parent]!,
+        name: c.names[i]!,
+        path: c.paths[i]!,
+        effects: c.effects[i]!,
+        leaf: c.leaf[i] === 1,
+        startMs: c.starts[i]! - origin,
+        endMs: ends[i]! - origin,
+        waitMs: c.waits[i]!,
+        status: STATUS[c.status[i]!]!,
+        error: c.errors.get(i),
+        requests: usage?.requests ?? 0,
+        model: usage?.model,
+        promptTokens: usage?.promptTokens ?? 0,
+        completionTokens: usage?.completionTokens ?? 0,
+        costUsd: usage?.costUsd ?? 0,
+        speculation: c.speculation.get(i)?.outcome,
+        critical: bound.critical[i] === 1,
+        // The bound's schedule starts at the run's start, like the recorded times.
+        boundStartMs: bound.startMs[i]!,
+        boundEndMs: bound.endMs[i]!,
+      };
+    }
+    const t = (at: number) => at - origin;
     const speculations = this.speculationRecords(recorded, t);
     return {
       version: 1,
       label: this.label,
       startedAt: this.startedAt.toISOString(),
-      wallMs: until - this.origin,
+      wallMs: until - origin,
       boundMs: bound.boundMs,
-      criticalPath: bound.criticalPath.map((i) => calls[i]!.id),
+      criticalPath: bound.criticalPath.map((i) => c.ids[i]!),
       calls: recorded,
       speculations,
       totals: this.totals(recorded, speculations),
@@ -251,10 +343,9 @@ export class RunRecorder implements CallObserver {
     calls: readonly RecordedCall[],
     t: (at: number) => number,
   ): RecordedSpeculation[] {
-    const subtree = this.specs.length > 0 ? subtreeUsage(calls, this.calls) : undefined;
+    const subtree = this.specs.length > 0 ? subtreeUsage(calls, this.calls.parents) : undefined;
     return this.specs.map((s) => {
-      const at = s.callId === undefined ? undefined : this.byId.get(s.callId)?.index;
-      const own = at === undefined ? undefined : subtree?.[at];
+      const own = s.callIndex === -1 ? undefined : subtree?.[s.callIndex];
       return {
         site: s.spec.site,
         path: s.spec.path,
@@ -292,8 +383,10 @@ export class RunRecorder implements CallObserver {
       wastedTokens: 0,
     };
     const hasChildren = new Uint8Array(calls.length);
-    for (const e of this.calls) if (e.parentIndex !== -1) hasChildren[e.parentIndex] = 1;
-    for (const [i, c] of calls.entries()) {
+    const parents = this.calls.parents;
+    for (let i = 0; i < calls.length; i++) if (parents[i] !== -1) hasChildren[parents[i]!] = 1;
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i]!;
       if (hasChildren[i] === 0) sum.childlessCalls++;
       if (c.status === "error" && c.speculation !== "wasted") sum.failedCalls++;
       if (c.status === "running") sum.runningCalls++;
@@ -318,7 +411,7 @@ export class RunRecorder implements CallObserver {
 /** Each call's usage plus that of every call under it, by index. */
 function subtreeUsage(
   calls: readonly RecordedCall[],
-  entries: readonly CallEntry[],
+  parents: Int32Array,
 ): { promptTokens: number; completionTokens: number; costUsd: number }[] {
   const sums = calls.map((c) => ({
     promptTokens: c.promptTokens,
@@ -327,7 +420,7 @@ function subtreeUsage(
   }));
   // Children start after their parents, so one backward pass adds every subtree into its root.
   for (let i = calls.length - 1; i >= 0; i--) {
-    const p = entries[i]!.parentIndex;
+    const p = parents[i]!;
     if (p === -1) continue;
     const into = sums[p]!;
     const from = sums[i]!;

@@ -81,6 +81,23 @@ export function runInContext<T>(ctx: CallContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }
 
+/** `op.forward(input, ctx)` run inside `ctx`, with no closure per call. @internal */
+export function forwardInContext<I, O>(
+  ctx: CallContext,
+  op: { forward(input: I, ctx: CallContext): O | Promise<O> },
+  input: I,
+): O | Promise<O> {
+  return storage.run(ctx, callForward, op, input, ctx);
+}
+
+function callForward<I, O>(
+  op: { forward(input: I, ctx: CallContext): O | Promise<O> },
+  input: I,
+  ctx: CallContext,
+): O | Promise<O> {
+  return op.forward(input, ctx);
+}
+
 /**
  * Runs `fn` so that every operator call it makes sees a different budget, signal,
  * interceptor or meter, keeping the rest of the current context.

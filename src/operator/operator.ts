@@ -1,4 +1,5 @@
-import { type Budget, getGlobalBudget } from "../core/budget.js";
+import { AsyncResource } from "node:async_hooks";
+import { type Budget, getGlobalBudget, type SlotWaiter } from "../core/budget.js";
 import { NEVER_ABORTED } from "../core/cancel.js";
 import { ValidationError } from "../core/errors.js";
 import { type Child, discoverChildren } from "./children.js";
@@ -6,8 +7,8 @@ import {
   type CallContext,
   type CallOptions,
   currentContext,
+  forwardInContext,
   type InterceptedCall,
-  runInContext,
 } from "./context.js";
 import type { Effects } from "./effects.js";
 import { noteErrorPath } from "./error-path.js";
@@ -130,72 +131,48 @@ export abstract class Operator<I, O> {
     return streamCall((signal) => this.invoke(input, { ...options, signal }), options?.signal);
   }
 
-  /** Runs one call once interception is settled; the JIT's wrapper overrides it. */
-  protected async execute(
+  /**
+   * Runs one call once interception is settled; the JIT's wrapper overrides it. Not `async`:
+   * every promise costs an AsyncLocalStorage hook, so a composite adds no promise to what
+   * `forward` makes, a leaf one (the reaction that releases its slot), or two when it queued
+   * for the slot. Failures before `forward` still reject, never throw: `op(input)` always
+   * returns a promise.
+   */
+  protected execute(
     input: I,
     path: string,
     parent: CallContext | undefined,
     options: CallOptions | undefined,
   ): Promise<O> {
-    const signal = options?.signal ?? parent?.signal ?? NEVER_ABORTED;
-    signal.throwIfAborted();
-    const spec = this.specification;
-    const checked = spec?.input
-      ? (checkSchema(spec.input, input, "invalid_input", path, this.name) as I)
-      : input;
-    const budget: Budget = parent?.budget ?? getGlobalBudget();
-    const leaf = this.isLeaf();
-    // A "leaf" that turns out to call operators (one calling itself, say) is a composite after
-    // all: it gives its slot back before its first call, or deep recursion would deadlock.
-    const held = parent?.slot;
-    if (held?.held) {
-      held.held = false;
-      parent!.budget.release();
-    }
-    // A free slot is taken synchronously: no promise, no extra turn of the microtask queue.
-    const wait = leaf ? budget.acquire(signal) : undefined;
-    const waitedMs = wait ? await waitForSlot(wait, parent) : 0;
-    const observer = parent?.observer;
-    const call =
-      observer && observer.callEvents !== false ? this.callInfo(path, parent, leaf) : undefined;
-    if (call) {
-      if (waitedMs > 0) observer!.waited?.(call, waitedMs);
-      observer!.callStarted?.(call, performance.now());
-    }
-    // Shared by reference with any scope copied from this context, so it is released once.
-    const slot = leaf ? { held: true } : undefined;
     try {
-      const ctx: CallContext = {
-        signal,
-        path,
-        budget,
-        operator: this as unknown as AnyOperator,
-        interceptor: parent?.interceptor,
-        meter: parent?.meter,
-        observer,
-        call,
-        plan: parent?.plan,
-        executor: parent?.executor,
-        slot,
-      };
-      const executor = leaf ? parent?.executor : undefined;
-      // A leaf call another process may run (a BullMQ worker, say) goes there instead of
-      // into `forward`; validation, budget and observers stay here, in the caller's process.
-      const raw = executor?.accepts(this as unknown as AnyOperator)
-        ? ((await executor.run(this as unknown as AnyOperator, checked, ctx)) as O)
-        : await runInContext(ctx, () => this.forward(checked, ctx));
-      const output = spec?.output
-        ? (checkSchema(spec.output, raw, "invalid_output", path, this.name) as O)
-        : raw;
-      if (call) observer!.callFinished?.(call, performance.now(), { ok: true, output });
-      return output;
+      const signal = options?.signal ?? parent?.signal ?? NEVER_ABORTED;
+      signal.throwIfAborted();
+      const spec = this.specification;
+      const checked = spec?.input
+        ? (checkSchema(spec.input, input, "invalid_input", path, this.name) as I)
+        : input;
+      const budget: Budget = parent?.budget ?? getGlobalBudget();
+      const leaf = this.isLeaf();
+      // A "leaf" that turns out to call operators (one calling itself, say) is a composite after
+      // all: it gives its slot back before its first call, or deep recursion would deadlock.
+      const held = parent?.slot;
+      if (held?.held) {
+        held.held = false;
+        parent!.budget.release();
+      }
+      // A free slot is taken synchronously: no promise, no extra turn of the microtask queue.
+      if (leaf && !budget.tryAcquire()) {
+        return new Promise<O>((resolve, reject) =>
+          budget.enqueue(
+            new QueuedCall(this, checked, path, parent, signal, budget, resolve, reject),
+          ),
+        );
+      }
+      return startCall(this, checked, path, parent, signal, budget, leaf, 0, undefined);
     } catch (error) {
-      if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
       // The innermost call a throw escapes names the step; the error itself is untouched.
       noteErrorPath(error, path);
-      throw error;
-    } finally {
-      if (slot?.held) budget.release();
+      return Promise.reject(error);
     }
   }
 
@@ -225,12 +202,163 @@ Object.defineProperty(Operator.prototype, "effects", {
   configurable: true,
 });
 
-async function waitForSlot(wait: Promise<void>, parent: CallContext | undefined): Promise<number> {
-  const startedAt = performance.now();
-  await wait;
-  const ms = performance.now() - startedAt;
-  parent?.meter?.waited(ms);
-  return ms;
+/** Where a queued call's outcome goes: the promise its caller already holds. */
+interface Settle<O> {
+  readonly resolve: (value: O) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Runs `forward` once the call holds its slot (a leaf) and reports it to observers. A module
+ * function, not a method: a subclass's own `start` cannot shadow it. With `settle` the
+ * outcome goes there and the returned promise is only the reaction (it never rejects).
+ */
+function startCall<I, O>(
+  op: Operator<I, O>,
+  checked: I,
+  path: string,
+  parent: CallContext | undefined,
+  signal: AbortSignal,
+  budget: Budget,
+  leaf: boolean,
+  waitedMs: number,
+  settle: Settle<O> | undefined,
+): Promise<O> {
+  const observer = parent?.observer;
+  const call =
+    observer && observer.callEvents !== false
+      ? (op as unknown as CallInfoSource).callInfo(path, parent, leaf)
+      : undefined;
+  if (call) {
+    if (waitedMs > 0) observer!.waited?.(call, waitedMs);
+    observer!.callStarted?.(call, performance.now());
+  }
+  // Shared by reference with any scope copied from this context, so it is released once. A
+  // queued call is its own slot record (one object fewer).
+  const slot = leaf ? (settle instanceof QueuedCall ? settle : { held: true }) : undefined;
+  const ctx: CallContext = {
+    signal,
+    path,
+    budget,
+    operator: op as unknown as AnyOperator,
+    interceptor: parent?.interceptor,
+    meter: parent?.meter,
+    observer,
+    call,
+    plan: parent?.plan,
+    executor: parent?.executor,
+    slot,
+  };
+  let raw: O | Promise<O>;
+  try {
+    const executor = leaf ? parent?.executor : undefined;
+    // A leaf call another process may run (a BullMQ worker, say) goes there instead of
+    // into `forward`; validation, budget and observers stay here, in the caller's process.
+    raw = executor?.accepts(op as unknown as AnyOperator)
+      ? (executor.run(op as unknown as AnyOperator, checked, ctx) as Promise<O>)
+      : forwardInContext(ctx, op, checked);
+  } catch (error) {
+    // Settled through the same reactions as a rejection: the slot is released a turn later,
+    // never inside this call, so a queue of calls failing at once cannot recurse.
+    raw = Promise.reject(error);
+  }
+  const outputSchema = op.specification?.output;
+  // Nothing to do once `forward` settles but note where a failure escaped (errorPath): its
+  // own promise is the call's, with one reaction that runs only on failure.
+  if (!call && !slot && !outputSchema && !settle) {
+    const running = Promise.resolve(raw);
+    running.then(undefined, (error: unknown) => noteErrorPath(error, path));
+    return running;
+  }
+  return Promise.resolve(raw).then(
+    (value) => {
+      let output: O;
+      try {
+        output = outputSchema
+          ? (checkSchema(outputSchema, value, "invalid_output", path, op.name) as O)
+          : value;
+        if (call) observer!.callFinished?.(call, performance.now(), { ok: true, output });
+      } catch (error) {
+        if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
+        if (slot?.held) budget.release();
+        if (!settle) throw error;
+        settle.reject(error);
+        return undefined as O;
+      }
+      if (slot?.held) budget.release();
+      if (!settle) return output;
+      settle.resolve(output);
+      return undefined as O;
+    },
+    (error: unknown) => {
+      noteErrorPath(error, path);
+      try {
+        if (call) observer!.callFinished?.(call, performance.now(), { ok: false, error });
+      } finally {
+        if (slot?.held) budget.release();
+      }
+      if (!settle) throw error;
+      settle.reject(error);
+      return undefined as O;
+    },
+  );
+}
+
+interface CallInfoSource {
+  callInfo(path: string, parent: CallContext | undefined, leaf: boolean): CallInfo;
+}
+
+/**
+ * A leaf call waiting for a budget slot: the budget starts it from inside `release()`, and
+ * as an AsyncResource it runs `forward` in its caller's async context (every store, the
+ * app's own too), as resuming an `await` would — one object instead of promises and closures.
+ */
+class QueuedCall<I, O> extends AsyncResource implements SlotWaiter, Settle<O> {
+  private readonly queuedAt = performance.now();
+  /** Whether the call still holds its slot, once started (see `CallContext.slot`). */
+  held = true;
+
+  constructor(
+    private readonly op: Operator<I, O>,
+    private readonly input: I,
+    private readonly path: string,
+    private readonly parent: CallContext | undefined,
+    readonly signal: AbortSignal,
+    private readonly budget: Budget,
+    readonly resolve: (value: O) => void,
+    readonly reject: (error: unknown) => void,
+  ) {
+    super("ember-xcs.slot");
+  }
+
+  granted(): void {
+    this.runInAsyncScope(this.begin, this);
+  }
+
+  denied(reason: unknown): void {
+    this.reject(reason);
+  }
+
+  private begin(): void {
+    try {
+      const ms = performance.now() - this.queuedAt;
+      this.parent?.meter?.waited(ms);
+      startCall(
+        this.op,
+        this.input,
+        this.path,
+        this.parent,
+        this.signal,
+        this.budget,
+        true,
+        ms,
+        this,
+      );
+    } catch (error) {
+      this.budget.release();
+      this.reject(error);
+    }
+  }
 }
 
 export function isOperator(value: unknown): value is AnyOperator {

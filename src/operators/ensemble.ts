@@ -1,9 +1,9 @@
-import { allOrAbort } from "../core/cancel.js";
-import type { CallContext } from "../operator/context.js";
+import { joinOrAbort } from "../core/cancel.js";
+import type { CallContext, CallOptions } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { ALL as ALL_KEYS, type StepKeys, unionReads } from "../operator/keys.js";
 import type { Lowering, Ref } from "../operator/lowering.js";
-import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
+import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import { operatorList, optionalFunction } from "./validate.js";
 
 /** Turns the members' outputs (in member order) into the ensemble's output. */
@@ -51,11 +51,20 @@ export class EnsembleOperator<I = unknown, R = unknown, O = { responses: R[] }> 
     this.effects = combineEffects(this.operators.map((op) => op.effects));
   }
 
-  async forward(input: I, ctx: CallContext): Promise<O> {
-    const outputs = (await allOrAbort(this.operators.length, ctx.signal, (i, signal) =>
-      callOperator(this.operators[i] as Operator<never, unknown>, input, { signal }),
-    )) as R[];
-    return await this.combine(outputs);
+  forward(input: I, ctx: CallContext): Promise<O> {
+    const members = this.operators as readonly AnyOperator[];
+    // Each member a child of `ctx` (the context this forward runs in), without a lookup.
+    // One options object for every member: calls only read it.
+    let options: CallOptions | undefined;
+    return joinOrAbort(
+      members.length,
+      ctx.signal,
+      (i, signal) => {
+        options ??= { signal };
+        return callOperatorFrom(members[i]!, ctx, input, options) as Promise<R>;
+      },
+      (outputs) => this.combine(outputs),
+    );
   }
 
   /** The members' outputs, in member order, as the ensemble's output. */

@@ -2,8 +2,8 @@ import { childPath, indexed } from "../core/paths.js";
 import type { CallContext } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import type { Lowering, Ref, StepChecks } from "../operator/lowering.js";
-import { type PlainObject, requireRecord } from "../operator/objects.js";
-import { type AnyOperator, callOperator, Operator } from "../operator/operator.js";
+import { isRecord, type PlainObject, requireRecord } from "../operator/objects.js";
+import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import type { SequenceInput, SequenceOutput } from "./typing.js";
 import { operatorList } from "./validate.js";
 
@@ -50,14 +50,25 @@ export class SequenceOperator<
     ctx: CallContext,
   ): Promise<SequenceOutput<SequenceInput<Ops>, Ops>> {
     let acc: PlainObject = requireRecord(input, "not_an_object", ctx.path, CHECKS.input, this.name);
-    for (const [i, op] of this.operators.entries()) {
-      const out = await callOperator(op, acc, { signal: ctx.signal });
-      const step = childPath(ctx.path, indexed("operators", i));
+    const steps = this.operators;
+    for (let i = 0; i < steps.length; i++) {
+      const op = steps[i]!;
+      // A child of `ctx` (the context this forward runs in), with its signal.
+      const out = await callOperatorFrom(op, ctx, acc);
       // Spread into a fresh object: own keys are copied as data, so "__proto__" cannot
-      // reach a prototype, and the caller's input is left as it was.
+      // reach a prototype, and the caller's input is left as it was. The step's path is
+      // only built for the error.
       acc = {
         ...acc,
-        ...requireRecord(out, "step_returned_non_object", step, CHECKS.step, op.name),
+        ...(isRecord(out)
+          ? out
+          : requireRecord(
+              out,
+              "step_returned_non_object",
+              childPath(ctx.path, indexed("operators", i)),
+              CHECKS.step,
+              op.name,
+            )),
       };
     }
     return acc as SequenceOutput<SequenceInput<Ops>, Ops>;
