@@ -124,8 +124,12 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       // own (the hot path of a dataset run whose items gain nothing from a plan).
       const from = parent?.interceptor ? deriveContext(parent, { interceptor: undefined }) : parent;
       const running = callOperatorFrom(this.target, from, input, { signal }) as Promise<O>;
-      const done = () => stats.executed(performance.now() - startedAt);
-      running.then(done, done);
+      // Inline callbacks, not a named const: under tsx (esbuild keepNames) a named closure
+      // costs a defineProperty per call.
+      running.then(
+        () => stats.executed(performance.now() - startedAt),
+        () => stats.executed(performance.now() - startedAt),
+      );
       return running;
     }
     return this.runPlan(plan, input, path, parent, signal, startedAt, hitsBefore);
