@@ -117,14 +117,14 @@ export class LLMOperator<
     parent: CallContext | undefined,
     options: CallOptions | undefined,
   ): Promise<{ [Q in K]: T }> {
-    if (
-      !this.reads.has(input) &&
-      !(options?.signal ?? parent?.signal)?.aborted &&
-      !parent?.executor?.accepts(this as unknown as AnyOperator)
-    ) {
-      return Promise.reject(this.reads.error(input, path));
-    }
-    return super.execute(input, path, parent, options);
+    const refused = this.reads.refusal(
+      this as unknown as AnyOperator,
+      input,
+      path,
+      parent,
+      options,
+    );
+    return refused ? Promise.reject(refused) : super.execute(input, path, parent, options);
   }
 
   async forward(input: TemplateInput<P>, ctx: CallContext): Promise<{ [Q in K]: T }> {

@@ -1,4 +1,6 @@
 import { ValidationError } from "../core/errors.js";
+import type { CallContext, CallOptions } from "../operator/context.js";
+import type { AnyOperator } from "../operator/operator.js";
 
 /**
  * The check that every `{key}` a template reads is in the input, and the error when one is
@@ -17,6 +19,24 @@ export class TemplateReads {
   has(input: unknown): boolean {
     for (const parts of this.parts) if (lookupParts(input, parts) === undefined) return false;
     return true;
+  }
+
+  /**
+   * The error a call of `op` with `input` must fail with before it is made (a key missing),
+   * or undefined. Not for an aborted call (its abort wins) nor one a worker runs (the
+   * worker checks the input it is sent).
+   */
+  refusal(
+    op: AnyOperator,
+    input: unknown,
+    path: string,
+    parent: CallContext | undefined,
+    options: CallOptions | undefined,
+  ): ValidationError | undefined {
+    if (this.has(input)) return undefined;
+    if ((options?.signal ?? parent?.signal)?.aborted) return undefined;
+    if (parent?.executor?.accepts(op)) return undefined;
+    return this.error(input, path);
   }
 
   /** The missing_template_key error for `input`, which lacks at least one key. */

@@ -201,14 +201,14 @@ export class ToolLoopOperator<
     parent: CallContext | undefined,
     options: CallOptions | undefined,
   ): Promise<ToolLoopOutput<K>> {
-    if (
-      !this.reads.has(input) &&
-      !(options?.signal ?? parent?.signal)?.aborted &&
-      !parent?.executor?.accepts(this as unknown as AnyOperator)
-    ) {
-      return Promise.reject(this.reads.error(input, path));
-    }
-    return super.execute(input, path, parent, options);
+    const refused = this.reads.refusal(
+      this as unknown as AnyOperator,
+      input,
+      path,
+      parent,
+      options,
+    );
+    return refused ? Promise.reject(refused) : super.execute(input, path, parent, options);
   }
 
   async forward(input: TemplateInput<P>, ctx: CallContext): Promise<ToolLoopOutput<K>> {
