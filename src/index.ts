@@ -11,7 +11,7 @@
  * await jit(pipeline)({ value: 5 });  // { value: 11 }, from a compiled plan
  */
 
-export { Budget } from "./core/budget.js";
+export { Budget, type SlotWaiter } from "./core/budget.js";
 export type { CacheStore } from "./core/cache-setting.js";
 export type { Clock, TimerHandle } from "./core/clock.js";
 export { realClock } from "./core/clock.js";
