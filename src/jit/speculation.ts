@@ -11,7 +11,7 @@ import { evaluate } from "./derive.js";
 import { guardEqual } from "./guard.js";
 import { snapshot } from "./snapshot.js";
 import { SpeculativeObserver } from "./speculative-observer.js";
-import { canStartEarly, type TracedCall } from "./traced-call.js";
+import { canStartEarly, startsEarly, type TracedCall } from "./traced-call.js";
 
 /**
  * The plan graph of a recording: node `c<k>` is traced call k, with an edge from every call
@@ -140,13 +140,7 @@ export class Speculation implements CallInterceptor {
   }
 
   private startable(k: number, call: TracedCall): boolean {
-    // Recursion runs as eager runs it: starting the target early would re-enter this plan.
-    return (
-      canStartEarly(call) &&
-      call.operator !== this.target &&
-      !this.disabled.has(k) &&
-      (!call.constant || this.confirmed.has(k))
-    );
+    return startsEarly(call, k, this.target, this.disabled, this.confirmed);
   }
 
   /**

@@ -14,7 +14,13 @@ import type { Plan } from "./plan.js";
 import type { RunEnv } from "./run-env.js";
 import { type RunReport, Speculation, speculationGraph } from "./speculation.js";
 import { Recording } from "./trace-record.js";
-import { canStartEarly, siteIndex, type TracedCall, yieldsConcurrency } from "./traced-call.js";
+import {
+  canStartEarly,
+  siteIndex,
+  startsEarly,
+  type TracedCall,
+  yieldsConcurrency,
+} from "./traced-call.js";
 
 /** Consecutive guard misses at one site after which the plan is captured again. */
 const SITE_MISS_LIMIT = 3;
@@ -228,13 +234,8 @@ export class TracePlan implements Plan {
 
   /** Calls started early together: those whose inputs exist at the same depth of the graph. */
   parallelGroups(): string[][] {
-    const early = (k: number) => {
-      const call = this.calls[k]!;
-      const trusted = !call.constant || this.confirmed.has(k);
-      return (
-        canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k) && trusted
-      );
-    };
+    const early = (k: number) =>
+      startsEarly(this.calls[k]!, k, this.target, this.disabled, this.confirmed);
     return this.graph
       .waves()
       .map((wave) => wave.map((id) => Number(id.slice(1))).filter(early))
@@ -244,7 +245,7 @@ export class TracePlan implements Plan {
 
   guards(): string[] {
     return this.calls.flatMap((call, k) =>
-      canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k)
+      startsEarly(call, k, this.target, this.disabled)
         ? [
             `${call.site}: handed over only for the same site and an input deep-equal to ${formatDerivation(call.derivation!)} as it was when started`,
           ]
@@ -256,7 +257,7 @@ export class TracePlan implements Plan {
     const stage = this.passthrough ? "passthrough" : (this.life?.state ?? "untraced");
     const lines = [`plan trace for ${this.target.name} · ${stage}`];
     this.calls.forEach((call, k) => {
-      const early = !(canStartEarly(call) && call.operator !== this.target && !this.disabled.has(k))
+      const early = !startsEarly(call, k, this.target, this.disabled)
         ? "as called"
         : call.constant && !this.confirmed.has(k)
           ? "early once a run confirms its constants"

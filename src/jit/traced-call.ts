@@ -25,6 +25,22 @@ export function canStartEarly(call: TracedCall): boolean {
   return may(call.effects, "startEarly") && call.derivation !== undefined;
 }
 
+/**
+ * Whether call k of a recording is started early by a plan for `target`: it may be
+ * (canStartEarly), it is not the target itself (recursion runs as eager runs it), its site
+ * is not disabled, and — when `confirmed` is given — any constant in its input was confirmed.
+ */
+export function startsEarly(
+  call: TracedCall,
+  k: number,
+  target: AnyOperator,
+  disabled: ReadonlySet<number>,
+  confirmed?: ReadonlySet<number>,
+): boolean {
+  if (!canStartEarly(call) || call.operator === target || disabled.has(k)) return false;
+  return confirmed === undefined || !call.constant || confirmed.has(k);
+}
+
 /** The site index of each (operator, occurrence). */
 export function siteIndex(calls: readonly TracedCall[]): Map<AnyOperator, number[]> {
   const index = new Map<AnyOperator, number[]>();
