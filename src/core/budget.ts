@@ -1,4 +1,4 @@
-import { isOwnedSignal, NEVER_ABORTED, onAbort, watchOwnedAborts } from "./cancel.js";
+import { type Cancel, isOwnedSignal, NEVER_ABORTED, onAbort, watchOwnedAborts } from "./cancel.js";
 import { OptionError } from "./errors.js";
 
 /**
@@ -6,7 +6,8 @@ import { OptionError } from "./errors.js";
  * whole chain, or `denied` when its signal aborts first. Neither may throw.
  */
 export interface SlotWaiter {
-  readonly signal: AbortSignal | undefined;
+  /** A signal, or this library's controller of one (whose signal may not exist yet). */
+  readonly signal: Cancel | undefined;
   /**
    * Called from inside `release()`, so in the releasing call's async context: a waiter that
    * runs user code restores its own first (an AsyncResource). Never nested: grants made
@@ -21,7 +22,7 @@ class Waiter implements SlotWaiter {
   constructor(
     readonly granted: () => void,
     readonly denied: (reason: unknown) => void,
-    readonly signal: AbortSignal | undefined,
+    readonly signal: Cancel | undefined,
   ) {}
 }
 
@@ -118,7 +119,9 @@ export class Budget {
     if (this.waiting++ === 0) watchOwnedAborts(this, true);
     // Our own controllers' aborts reach every budget with waiters (see `ownedSignalsAborted`);
     // any other signal gets one listener, shared by its waiters.
-    if (signal && signal !== NEVER_ABORTED && !isOwnedSignal(signal)) this.watchSignal(signal);
+    if (signal && signal !== NEVER_ABORTED && !isOwnedSignal(signal)) {
+      this.watchSignal(signal as AbortSignal);
+    }
     if (this.parent) this.parent.watch(this);
   }
 
@@ -198,7 +201,8 @@ export class Budget {
     if (this.waiting === 0) this.emptied();
     for (const waiter of dropped) {
       const signal = waiter.signal!;
-      if (signal !== NEVER_ABORTED && !isOwnedSignal(signal)) this.unwatchSignal(signal);
+      if (signal !== NEVER_ABORTED && !isOwnedSignal(signal))
+        this.unwatchSignal(signal as AbortSignal);
       waiter.denied(signal.reason);
     }
   }
@@ -215,7 +219,9 @@ export class Budget {
     while (this.waiting > 0 && this.tryAcquire()) {
       const waiter = this.dequeue();
       const signal = waiter.signal;
-      if (signal && signal !== NEVER_ABORTED && !isOwnedSignal(signal)) this.unwatchSignal(signal);
+      if (signal && signal !== NEVER_ABORTED && !isOwnedSignal(signal)) {
+        this.unwatchSignal(signal as AbortSignal);
+      }
       grant(waiter);
     }
     if (this.watchers.size === 0) return;

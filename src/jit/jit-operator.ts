@@ -1,7 +1,13 @@
 import { Budget, getGlobalBudget } from "../core/budget.js";
-import { NEVER_ABORTED } from "../core/cancel.js";
-import type { CallContext, CallOptions } from "../operator/context.js";
-import { deriveContext, runInContext } from "../operator/context.js";
+import { NEVER_ABORTED, signalOf } from "../core/cancel.js";
+import {
+  type CallContext,
+  type CallOptions,
+  type ChildCallOptions,
+  cancelOf,
+  deriveContext,
+  runInContext,
+} from "../operator/context.js";
 import { type CallObserver, type CallOutcome, combineObservers } from "../operator/observer.js";
 import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import { debugLevel, debugPrint } from "./debug.js";
@@ -99,17 +105,17 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     parent: CallContext | undefined,
     callOptions: CallOptions | undefined,
   ): Promise<O> {
-    const signal = callOptions?.signal ?? parent?.signal ?? NEVER_ABORTED;
+    const cancel = cancelOf(callOptions, parent);
     const startedAt = performance.now();
     const stats = statsFor(this.target);
     const hitsBefore = stats.cacheHits;
     let plan: Plan;
     try {
-      signal.throwIfAborted();
+      cancel.throwIfAborted();
       plan = this.planFor(input);
     } catch (err) {
       // Reading the input's shape can throw (a getter): still a call, counted as one.
-      if (!signal.aborted) stats.executed(performance.now() - startedAt);
+      if (!cancel.aborted) stats.executed(performance.now() - startedAt);
       return Promise.reject(err);
     }
     const observer = parent?.observer;
@@ -123,7 +129,8 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       // Nothing planned: the original as a child of our caller, with no state of this call's
       // own (the hot path of a dataset run whose items gain nothing from a plan).
       const from = parent?.interceptor ? deriveContext(parent, { interceptor: undefined }) : parent;
-      const running = callOperatorFrom(this.target, from, input, { signal }) as Promise<O>;
+      const options: ChildCallOptions = { cancel };
+      const running = callOperatorFrom(this.target, from, input, options) as Promise<O>;
       // Inline callbacks, not a named const: under tsx (esbuild keepNames) a named closure
       // costs a defineProperty per call.
       running.then(
@@ -132,7 +139,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       );
       return running;
     }
-    return this.runPlan(plan, input, path, parent, signal, startedAt, hitsBefore);
+    return this.runPlan(plan, input, path, parent, signalOf(cancel), startedAt, hitsBefore);
   }
 
   private async runPlan(

@@ -3,6 +3,7 @@ import { Graph } from "../graph/graph.js";
 import {
   type CallContext,
   currentContext,
+  deriveContext,
   type InterceptedCall,
   withScope,
 } from "../operator/context.js";
@@ -136,12 +137,11 @@ export class TracePlan implements Plan {
   private async speculate(input: unknown, env: RunEnv, signal: AbortSignal): Promise<unknown> {
     const scope = currentContext()!;
     // Started calls run as `forward` would run them: from the target's own context.
-    const asChild: CallContext = {
-      ...scope,
+    const asChild: CallContext = deriveContext(scope, {
       operator: this.target,
       path: env.basePath,
       interceptor: undefined,
-    };
+    });
     // Concurrent calls share this plan, and one of them may retrace it while this one runs:
     // this run keeps to the recording it started from.
     const calls = this.calls;
@@ -156,7 +156,7 @@ export class TracePlan implements Plan {
       signal,
       (k, op, childInput, childSignal, observer) => {
         const startedAt = performance.now();
-        const from = observer ? { ...asChild, observer } : asChild;
+        const from = observer ? deriveContext(asChild, { observer }) : asChild;
         const running = callOperatorFrom(this.route(op), from, childInput, {
           signal: childSignal,
         });
@@ -187,9 +187,14 @@ export class TracePlan implements Plan {
     const running =
       routed === call.operator
         ? call.run()
-        : callOperatorFrom(routed, { ...currentContext()!, interceptor: undefined }, call.input, {
-            signal: call.signal,
-          });
+        : callOperatorFrom(
+            routed,
+            deriveContext(currentContext()!, { interceptor: undefined }),
+            call.input,
+            {
+              signal: call.signal,
+            },
+          );
     const record = () => this.ran(env, call.path, call.operator.name, startedAt, "as called");
     running.then(record, record);
     return running;

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Budget } from "../core/budget.js";
+import { type Cancel, NEVER_ABORTED } from "../core/cancel.js";
 import { type CallInfo, type CallObserver, combineObservers } from "./observer.js";
 import type { AnyOperator } from "./operator.js";
 
@@ -30,7 +31,17 @@ export interface WaitMeter {
 
 /** What `forward` receives, and what child calls inherit through AsyncLocalStorage. */
 export interface CallContext {
+  /**
+   * Aborts when the call should stop. In the context `forward` receives it is a getter (the
+   * signal is made on first read, as most calls never read it), so an object spread of the
+   * context (`{ ...ctx }`) does not carry it: pass `ctx` itself, or `ctx.signal` by name.
+   */
   readonly signal: AbortSignal;
+  /**
+   * How the call is cancelled: `signal` itself, or the controller it comes from, whose
+   * signal is only made when `signal` is read (most calls never read it). @internal
+   */
+  readonly cancel?: Cancel | undefined;
   /** Operator path from the root call: `pipeline/operators[1]/judge`. */
   readonly path: string;
   readonly budget: Budget;
@@ -71,6 +82,25 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** What this library's composites hand their children: a controller, not yet a signal. @internal */
+export interface ChildCallOptions extends CallOptions {
+  readonly cancel?: Cancel;
+}
+
+/** How a call made with `options` as a child of `parent` is cancelled. @internal */
+export function cancelOf(
+  options: CallOptions | undefined,
+  parent: CallContext | undefined,
+): Cancel {
+  return (
+    (options as ChildCallOptions | undefined)?.cancel ??
+    options?.signal ??
+    parent?.cancel ??
+    parent?.signal ??
+    NEVER_ABORTED
+  );
+}
+
 const storage = new AsyncLocalStorage<CallContext>();
 
 export function currentContext(): CallContext | undefined {
@@ -104,8 +134,10 @@ function callForward<I, O>(
  */
 export function withScope<T>(scope: Partial<Omit<CallContext, "operator">>, fn: () => T): T {
   const outer = storage.getStore();
-  const base: Omit<CallContext, "signal" | "budget"> & Partial<CallContext> = outer ?? ROOT_FIELDS;
-  return storage.run({ ...base, ...scope } as CallContext, fn);
+  // Not a spread of `outer`: a call's context keeps `signal` behind a getter (see Context).
+  if (outer) return storage.run(deriveContext(outer, scope), fn);
+  const cancel = scope.signal ?? scope.cancel;
+  return storage.run({ ...ROOT_FIELDS, ...scope, cancel } as CallContext, fn);
 }
 
 const ROOT_FIELDS = {
@@ -124,6 +156,7 @@ export function rootContext(signal: AbortSignal, budget: Budget): CallContext {
   // polymorphic on this path, measured at a quarter of a warm jitted call).
   return {
     signal,
+    cancel: signal,
     path: "",
     budget,
     operator: undefined,
@@ -156,6 +189,7 @@ export function withExecutor<T>(executor: LeafExecutor, fn: () => T): T {
 export function deriveContext(ctx: CallContext, changes: Partial<CallContext>): CallContext {
   return {
     signal: changes.signal ?? ctx.signal,
+    cancel: changes.signal ?? changes.cancel ?? ctx.cancel ?? ctx.signal,
     path: changes.path ?? ctx.path,
     budget: changes.budget ?? ctx.budget,
     operator: "operator" in changes ? changes.operator : ctx.operator,

@@ -1,12 +1,14 @@
 import { AsyncResource } from "node:async_hooks";
 import { type Budget, getGlobalBudget, type SlotWaiter } from "../core/budget.js";
-import { NEVER_ABORTED } from "../core/cancel.js";
+import { type Cancel, signalOf } from "../core/cancel.js";
 import { ValidationError } from "../core/errors.js";
 import { type Child, discoverChildren } from "./children.js";
 import {
   type CallContext,
   type CallOptions,
+  cancelOf,
   currentContext,
+  deriveContext,
   forwardInContext,
   type InterceptedCall,
 } from "./context.js";
@@ -106,14 +108,14 @@ export abstract class Operator<I, O> {
         input,
         parent: parent.operator,
         path,
-        signal: options?.signal ?? parent.signal,
+        signal: signalOf(cancelOf(options, parent)),
         // The call runs as its own: the interceptor sees the calls `forward` makes, never
         // those of its children (a recursive call's own children have the same parent).
         run: () =>
           this.execute(
             input,
             path,
-            { ...parent, interceptor: undefined },
+            deriveContext(parent, { interceptor: undefined }),
             options,
           ) as Promise<unknown>,
       };
@@ -145,7 +147,8 @@ export abstract class Operator<I, O> {
     options: CallOptions | undefined,
   ): Promise<O> {
     try {
-      const signal = options?.signal ?? parent?.signal ?? NEVER_ABORTED;
+      // Not a signal yet when an ensemble calls its members: most never read theirs.
+      const signal = cancelOf(options, parent);
       signal.throwIfAborted();
       const spec = this.specification;
       const checked = spec?.input
@@ -218,7 +221,7 @@ function startCall<I, O>(
   checked: I,
   path: string,
   parent: CallContext | undefined,
-  signal: AbortSignal,
+  signal: Cancel,
   budget: Budget,
   leaf: boolean,
   waitedMs: number,
@@ -236,19 +239,19 @@ function startCall<I, O>(
   // Shared by reference with any scope copied from this context, so it is released once. A
   // queued call is its own slot record (one object fewer).
   const slot = leaf ? (settle instanceof QueuedCall ? settle : { held: true }) : undefined;
-  const ctx: CallContext = {
+  const ctx: CallContext = new Context(
     signal,
     path,
     budget,
-    operator: op as unknown as AnyOperator,
-    interceptor: parent?.interceptor,
-    meter: parent?.meter,
+    op as unknown as AnyOperator,
+    parent?.interceptor,
+    parent?.meter,
     observer,
     call,
-    plan: parent?.plan,
-    executor: parent?.executor,
+    parent?.plan,
+    parent?.executor,
     slot,
-  };
+  );
   let raw: O | Promise<O>;
   try {
     const executor = leaf ? parent?.executor : undefined;
@@ -304,6 +307,27 @@ function startCall<I, O>(
   );
 }
 
+/** A call's context, its signal made only when read. */
+class Context implements CallContext {
+  constructor(
+    readonly cancel: Cancel,
+    readonly path: string,
+    readonly budget: Budget,
+    readonly operator: AnyOperator | undefined,
+    readonly interceptor: CallContext["interceptor"],
+    readonly meter: CallContext["meter"],
+    readonly observer: CallContext["observer"],
+    readonly call: CallContext["call"],
+    readonly plan: CallContext["plan"],
+    readonly executor: CallContext["executor"],
+    readonly slot: CallContext["slot"],
+  ) {}
+
+  get signal(): AbortSignal {
+    return signalOf(this.cancel);
+  }
+}
+
 interface CallInfoSource {
   callInfo(path: string, parent: CallContext | undefined, leaf: boolean): CallInfo;
 }
@@ -323,7 +347,7 @@ class QueuedCall<I, O> extends AsyncResource implements SlotWaiter, Settle<O> {
     private readonly input: I,
     private readonly path: string,
     private readonly parent: CallContext | undefined,
-    readonly signal: AbortSignal,
+    readonly signal: Cancel,
     private readonly budget: Budget,
     readonly resolve: (value: O) => void,
     readonly reject: (error: unknown) => void,

@@ -1,5 +1,5 @@
 import { joinOrAbort } from "../core/cancel.js";
-import type { CallContext, CallOptions } from "../operator/context.js";
+import type { CallContext, ChildCallOptions } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { ALL as ALL_KEYS, type StepKeys, unionReads } from "../operator/keys.js";
 import type { Lowering, Ref } from "../operator/lowering.js";
@@ -55,12 +55,13 @@ export class EnsembleOperator<I = unknown, R = unknown, O = { responses: R[] }> 
     const members = this.operators as readonly AnyOperator[];
     // Each member a child of `ctx` (the context this forward runs in), without a lookup.
     // One options object for every member: calls only read it.
-    let options: CallOptions | undefined;
+    // The members' controller, not its signal: Node makes that only when a member reads it.
+    let options: ChildCallOptions | undefined;
     return joinOrAbort(
       members.length,
-      ctx.signal,
-      (i, signal) => {
-        options ??= { signal };
+      ctx.cancel ?? ctx.signal,
+      (i, cancel) => {
+        options ??= { cancel };
         return callOperatorFrom(members[i]!, ctx, input, options) as Promise<R>;
       },
       (outputs) => this.combine(outputs),
