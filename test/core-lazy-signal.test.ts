@@ -7,6 +7,7 @@ import {
   type CallContext,
   configure,
   EnsembleOperator,
+  jit,
   Operator,
   SequenceOperator,
 } from "../src/index.js";
@@ -68,6 +69,21 @@ test("an ensemble whose members never read their signal makes no AbortSignal for
   } finally {
     configure({ maxConcurrency: 100 });
   }
+});
+
+test("a structural plan's run and nodes make no AbortSignal for calls that never read one", async () => {
+  const members = [0, 1, 2].map((k) => new Echo(`m${k}`));
+  const pipeline = new SequenceOperator({
+    operators: [new EnsembleOperator({ operators: members }), new Echo("judge")],
+  });
+  const fast = jit(pipeline, { mode: "structural" });
+  await fast({ q: "warm" });
+  let out: unknown;
+  const made = await countSignals(async () => {
+    out = await fast({ q: "x" });
+  });
+  assert.equal(made, 0);
+  assert.deepEqual(out, await pipeline({ q: "x" }));
 });
 
 test("a member that reads its signal gets one real signal, the same on every read, aborted by a failing sibling", async () => {

@@ -1,11 +1,12 @@
 import { Budget, getGlobalBudget } from "../core/budget.js";
-import { linkedController } from "../core/cancel.js";
+import { type Cancel, type LinkedController, linkedController } from "../core/cancel.js";
 import { AbortError, OperatorError, TimeoutError } from "../core/errors.js";
 import type { Graph } from "../graph/graph.js";
 import type { NodeResult } from "../graph/results.js";
 import { setGraphRunner } from "../graph/run-options.js";
 import {
   type CallContext,
+  type ChildCallOptions,
   currentContext,
   deriveContext,
   rootContext,
@@ -84,10 +85,10 @@ class GraphRun {
   /** In ordered mode: the failure eager execution would report, as far as known. */
   private candidate: { index: number; error: unknown } | undefined;
   /** In ordered mode: each running node's own controller, so it can be aborted alone. */
-  private readonly nodeLinks: (AbortController | undefined)[] | undefined;
+  private readonly nodeLinks: (LinkedController | undefined)[] | undefined;
   /** The context every node's call runs in: the caller's, with the run's budget and signal. */
   private readonly scope: CallContext;
-  private readonly controller: AbortController;
+  private readonly controller: LinkedController;
   private readonly unlink: () => void;
   private clearRunDeadline = NOTHING;
   private resolve: (value: Record<string, unknown>) => void = NOTHING;
@@ -124,22 +125,23 @@ class GraphRun {
       options.maxConcurrency === undefined
         ? enclosing
         : new Budget(options.maxConcurrency, enclosing);
-    const link = linkedController(options.signal ?? outer?.signal);
+    const link = linkedController(options.signal ?? outer?.cancel ?? outer?.signal);
     this.controller = link.controller;
     this.unlink = link.dispose;
-    const signal = link.controller.signal;
-    this.scope = outer ? deriveContext(outer, { signal, budget }) : rootContext(signal, budget);
+    // The run's controller, not its signal: Node makes that only if a node reads it.
+    const cancel = link.controller;
+    this.scope = outer ? deriveContext(outer, { cancel, budget }) : rootContext(cancel, budget);
   }
 
   start(resolve: (value: Record<string, unknown>) => void, reject: (reason: unknown) => void) {
     this.resolve = resolve;
     this.reject = reject;
-    const signal = this.controller.signal;
-    if (signal.aborted) {
-      this.stop(signal.reason ?? new AbortError());
+    const controller = this.controller;
+    if (controller.aborted) {
+      this.stop(controller.reason ?? new AbortError());
       return;
     }
-    signal.addEventListener("abort", this.onAbort, { once: true });
+    this.unsubscribe = controller.subscribe(this.onAbort);
     const timeoutMs = this.options.timeoutMs;
     if (timeoutMs !== undefined) {
       this.clearRunDeadline = startDeadline(timeoutMs, () =>
@@ -160,9 +162,11 @@ class GraphRun {
     }
   }
 
+  private unsubscribe: (() => void) | undefined;
+
   /** The caller aborted `options.signal`: reject with its reason, as given. */
   private readonly onAbort = (): void => {
-    this.stop(this.controller.signal.reason ?? new AbortError());
+    this.stop(this.controller.reason ?? new AbortError());
   };
 
   /** Starts every node that may start now; inline nodes run to completion right here. */
@@ -284,7 +288,7 @@ class GraphRun {
 
   private startCall(index: number, node: WiredNode, input: unknown): void {
     this.inFlight++;
-    let signal = this.controller.signal;
+    let signal: Cancel = this.controller;
     let link: ReturnType<typeof linkedController> | undefined;
     let finished = false;
     let startedAt = 0;
@@ -313,14 +317,14 @@ class GraphRun {
     };
     if (this.nodeLinks && this.nodeTimeoutMs === undefined) {
       link = linkedController(signal);
-      signal = link.controller.signal;
+      signal = link.controller;
       this.nodeLinks[index] = link.controller;
     }
     if (this.nodeTimeoutMs !== undefined) {
       const limitMs = this.nodeTimeoutMs;
       const nodeLink = linkedController(signal);
       link = nodeLink;
-      signal = nodeLink.controller.signal;
+      signal = nodeLink.controller;
       if (this.nodeLinks) this.nodeLinks[index] = nodeLink.controller;
       this.nodeDeadlines![index] = startDeadline(limitMs, () => {
         const error = new TimeoutError(node.id, limitMs);
@@ -355,11 +359,11 @@ class GraphRun {
   private call(
     node: WiredNode,
     input: unknown,
-    signal: AbortSignal,
+    signal: Cancel,
     onWait: (ms: number) => void,
   ): Promise<unknown> {
     let scope = this.scope;
-    if (signal !== scope.signal) scope = deriveContext(scope, { signal });
+    if (signal !== scope.cancel) scope = deriveContext(scope, { cancel: signal });
     if (this.observer) {
       const outer = scope.meter;
       const meter: WaitMeter = {
@@ -374,7 +378,8 @@ class GraphRun {
     // AsyncLocalStorage scope per call (the operator's own), not two.
     const invoke = this.invoke;
     if (invoke) return invoke(node.id, node.operator, input, signal, scope);
-    return callOperatorFrom(node.operator, scope, input, { signal });
+    const options: ChildCallOptions = { cancel: signal };
+    return callOperatorFrom(node.operator, scope, input, options);
   }
 
   private succeeded(index: number, output: unknown): void {
@@ -440,7 +445,7 @@ class GraphRun {
 
   private cleanup(): void {
     this.clearRunDeadline();
-    this.controller.signal.removeEventListener("abort", this.onAbort);
+    this.unsubscribe?.();
     this.unlink();
     if (this.nodeDeadlines) for (const clear of this.nodeDeadlines) clear?.();
   }

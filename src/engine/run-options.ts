@@ -1,3 +1,4 @@
+import type { Cancel } from "../core/cancel.js";
 import { GraphError, OptionError } from "../core/errors.js";
 import type { RunOptions } from "../graph/run-options.js";
 import type { CallContext } from "../operator/context.js";
@@ -36,7 +37,8 @@ export type NodeInvoker = (
   id: string,
   operator: AnyOperator,
   input: unknown,
-  signal: AbortSignal,
+  /** The node's cancellation (a controller whose signal is made only when read). */
+  signal: Cancel,
   /** The run's context, which the call is a child of (handed over, not entered). */
   scope: CallContext,
 ) => Promise<unknown>;

@@ -3,6 +3,7 @@ import { InlineOperator } from "../engine/inline.js";
 import { type RunObserver, runGraph } from "../engine/ready-queue.js";
 import type { NodeInvoker } from "../engine/run-options.js";
 import type { Graph } from "../graph/graph.js";
+import type { ChildCallOptions } from "../operator/context.js";
 import { type AnyOperator, callOperatorFrom } from "../operator/operator.js";
 import { IN, type NodeMeta, type PlanBuilder, precedesInOrder } from "./builder.js";
 import type { Plan } from "./plan.js";
@@ -48,7 +49,7 @@ export class GraphPlan implements Plan {
       const spec = calls.get(id);
       return spec
         ? callPlanned(spec, input, signal, scope)
-        : callOperatorFrom(operator, scope, input, { signal });
+        : callOperatorFrom(operator, scope, input, { cancel: signal } as ChildCallOptions);
     };
   }
 

@@ -3,6 +3,7 @@ import { NEVER_ABORTED, signalOf } from "../core/cancel.js";
 import {
   type CallContext,
   type CallOptions,
+  CallScope,
   type ChildCallOptions,
   cancelOf,
   deriveContext,
@@ -198,20 +199,19 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
         : parent?.call;
     // Built from `parent` itself, not from whatever scope is current: a plan or the engine may
     // call us as a child of a context they hold without entering it (invokeFrom).
-    // A literal of the one context shape (a spread here cost a quarter of a warm call).
-    const scope: CallContext = {
-      signal: parent?.signal ?? signal,
-      path: parent?.path ?? "",
-      budget: budget ?? parent?.budget ?? getGlobalBudget(),
-      operator: parent?.operator,
-      interceptor: undefined,
-      meter: parent?.meter,
+    const scope: CallContext = new CallScope(
+      parent ? (parent.cancel ?? parent.signal) : signal,
+      parent?.path ?? "",
+      budget ?? parent?.budget ?? getGlobalBudget(),
+      parent?.operator,
+      undefined,
+      parent?.meter,
       observer,
       call,
-      plan: env,
-      executor: parent?.executor,
-      slot: parent?.slot,
-    };
+      env,
+      parent?.executor,
+      parent?.slot,
+    );
     if (call && call !== parent?.call) observer.callStarted?.(call, performance.now());
     let outcome: CallOutcome = { ok: false, error: undefined };
     try {

@@ -1,4 +1,5 @@
-import { type CallContext, deriveContext } from "../operator/context.js";
+import type { Cancel } from "../core/cancel.js";
+import { type CallContext, type ChildCallOptions, deriveContext } from "../operator/context.js";
 import { isRecord } from "../operator/objects.js";
 import { type AnyOperator, callOperatorFrom, Operator } from "../operator/operator.js";
 import { stepOutputError } from "./glue.js";
@@ -34,7 +35,7 @@ export interface CallSpec {
 export async function callPlanned(
   spec: CallSpec,
   input: unknown,
-  signal: AbortSignal,
+  signal: Cancel,
   scope: CallContext,
 ): Promise<unknown> {
   const env = scope.plan as RunEnv;
@@ -52,7 +53,8 @@ export async function callPlanned(
   const from: CallContext = parent
     ? deriveContext(scope, { operator: parent, path: env.basePath + parentRel })
     : deriveContext(scope, { operator: env.callerOperator, path: env.callerPath });
-  const run = (value: unknown) => callOperatorFrom(spec.target, from, value, { signal });
+  const options: ChildCallOptions = { cancel: signal };
+  const run = (value: unknown) => callOperatorFrom(spec.target, from, value, options);
   let output: unknown;
   if (probe) {
     try {

@@ -1,4 +1,4 @@
-import { onAbort } from "../core/cancel.js";
+import { type Cancel, onAbort } from "../core/cancel.js";
 import { SpeculationMissed } from "../core/errors.js";
 import { defaultScheduler } from "../engine/configure.js";
 import { runGraph } from "../engine/ready-queue.js";
@@ -165,7 +165,7 @@ export class Speculation implements CallInterceptor {
   private startEarly(
     k: number,
     operator: AnyOperator,
-    runSignal: AbortSignal,
+    runSignal: Cancel,
   ): Promise<unknown> | undefined {
     let input: unknown;
     try {

@@ -6,6 +6,7 @@ import { type Child, discoverChildren } from "./children.js";
 import {
   type CallContext,
   type CallOptions,
+  CallScope,
   cancelOf,
   currentContext,
   deriveContext,
@@ -239,7 +240,7 @@ function startCall<I, O>(
   // Shared by reference with any scope copied from this context, so it is released once. A
   // queued call is its own slot record (one object fewer).
   const slot = leaf ? (settle instanceof QueuedCall ? settle : { held: true }) : undefined;
-  const ctx: CallContext = new Context(
+  const ctx: CallContext = new CallScope(
     signal,
     path,
     budget,
@@ -305,27 +306,6 @@ function startCall<I, O>(
       return undefined as O;
     },
   );
-}
-
-/** A call's context, its signal made only when read. */
-class Context implements CallContext {
-  constructor(
-    readonly cancel: Cancel,
-    readonly path: string,
-    readonly budget: Budget,
-    readonly operator: AnyOperator | undefined,
-    readonly interceptor: CallContext["interceptor"],
-    readonly meter: CallContext["meter"],
-    readonly observer: CallContext["observer"],
-    readonly call: CallContext["call"],
-    readonly plan: CallContext["plan"],
-    readonly executor: CallContext["executor"],
-    readonly slot: CallContext["slot"],
-  ) {}
-
-  get signal(): AbortSignal {
-    return signalOf(this.cancel);
-  }
 }
 
 interface CallInfoSource {
