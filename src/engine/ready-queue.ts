@@ -289,65 +289,72 @@ class GraphRun {
   private startCall(index: number, node: WiredNode, input: unknown): void {
     this.inFlight++;
     let signal: Cancel = this.controller;
-    let link: ReturnType<typeof linkedController> | undefined;
-    let finished = false;
-    let startedAt = 0;
-    let waitMs = 0;
-    // `timedOut` marks the node's own deadline, whose TimeoutError is never wrapped.
-    const settle = (ok: boolean, value: unknown, timedOut: boolean): void => {
-      if (finished) return;
-      finished = true;
-      if (link) {
-        this.nodeDeadlines?.[index]?.();
-        if (this.nodeLinks) this.nodeLinks[index] = undefined;
-        link.dispose();
-      }
-      if (this.done) return;
-      this.inFlight--;
-      // Runs in a promise callback: anything thrown here (an observer) must end the run,
-      // not become an unhandled rejection.
-      try {
-        this.observer?.nodeFinished?.(node.id, performance.now() - startedAt, waitMs);
-        if (ok) this.succeeded(index, value);
-        else this.failed(index, value, timedOut);
-        this.drain();
-      } catch (err) {
-        this.stop(err);
-      }
-    };
+    // One record per call and inline callbacks, no named closure: under tsx (esbuild
+    // keepNames) each named closure costs a defineProperty, and this runs once per node.
+    const state: NodeCallState = { finished: false, startedAt: 0, waitMs: 0, link: undefined };
     if (this.nodeLinks && this.nodeTimeoutMs === undefined) {
-      link = linkedController(signal);
-      signal = link.controller;
-      this.nodeLinks[index] = link.controller;
+      state.link = linkedController(signal);
+      signal = state.link.controller;
+      this.nodeLinks[index] = state.link.controller;
     }
     if (this.nodeTimeoutMs !== undefined) {
       const limitMs = this.nodeTimeoutMs;
       const nodeLink = linkedController(signal);
-      link = nodeLink;
+      state.link = nodeLink;
       signal = nodeLink.controller;
       if (this.nodeLinks) this.nodeLinks[index] = nodeLink.controller;
       this.nodeDeadlines![index] = startDeadline(limitMs, () => {
         const error = new TimeoutError(node.id, limitMs);
         nodeLink.controller.abort(error);
-        settle(false, error, true);
+        this.settle(index, node, state, false, error, true);
       });
     }
     if (this.observer) {
       this.observer.nodeStarted?.(node.id);
-      startedAt = performance.now();
+      state.startedAt = performance.now();
     }
     let call: Promise<unknown>;
     try {
       call = this.call(node, input, signal, (ms) => {
-        waitMs += ms;
+        state.waitMs += ms;
       });
     } catch (err) {
       call = Promise.reject(err);
     }
     call.then(
-      (output) => settle(true, output, false),
-      (err: unknown) => settle(false, err, false),
+      (output) => this.settle(index, node, state, true, output, false),
+      (err: unknown) => this.settle(index, node, state, false, err, false),
     );
+  }
+
+  /** A node's call ended; `timedOut` marks its own deadline, whose TimeoutError is never wrapped. */
+  private settle(
+    index: number,
+    node: WiredNode,
+    state: NodeCallState,
+    ok: boolean,
+    value: unknown,
+    timedOut: boolean,
+  ): void {
+    if (state.finished) return;
+    state.finished = true;
+    if (state.link) {
+      this.nodeDeadlines?.[index]?.();
+      if (this.nodeLinks) this.nodeLinks[index] = undefined;
+      state.link.dispose();
+    }
+    if (this.done) return;
+    this.inFlight--;
+    // Runs in a promise callback: anything thrown here (an observer) must end the run,
+    // not become an unhandled rejection.
+    try {
+      this.observer?.nodeFinished?.(node.id, performance.now() - state.startedAt, state.waitMs);
+      if (ok) this.succeeded(index, value);
+      else this.failed(index, value, timedOut);
+      this.drain();
+    } catch (err) {
+      this.stop(err);
+    }
   }
 
   /**
@@ -449,6 +456,14 @@ class GraphRun {
     this.unlink();
     if (this.nodeDeadlines) for (const clear of this.nodeDeadlines) clear?.();
   }
+}
+
+/** What one node's call in flight keeps until it settles (once). */
+interface NodeCallState {
+  finished: boolean;
+  startedAt: number;
+  waitMs: number;
+  link: ReturnType<typeof linkedController> | undefined;
 }
 
 // Graph.run is a facade over this engine; the graph layer cannot import it (it sits below).

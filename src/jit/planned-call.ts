@@ -53,20 +53,20 @@ export async function callPlanned(
   const from: CallContext = parent
     ? deriveContext(scope, { operator: parent, path: env.basePath + parentRel })
     : deriveContext(scope, { operator: env.callerOperator, path: env.callerPath });
+  // No named closure here: under tsx (esbuild keepNames) each costs a defineProperty per call.
   const options: ChildCallOptions = { cancel: signal };
-  const run = (value: unknown) => callOperatorFrom(spec.target, from, value, options);
   let output: unknown;
   if (probe) {
     try {
-      output = await run(probe.watch(spec.target, input));
+      output = await callOperatorFrom(spec.target, from, probe.watch(spec.target, input), options);
     } catch (err) {
       if (signal.aborted) throw err;
       // Only pure steps are probed, so running one again on the real input is unobservable.
       probe.unwatchable(spec.target);
-      output = await run(input);
+      output = await callOperatorFrom(spec.target, from, input, options);
     }
   } else {
-    output = await run(input);
+    output = await callOperatorFrom(spec.target, from, input, options);
   }
   if (spec.recordCheck && !isRecord(output)) {
     const { rel, what, name } = spec.recordCheck;
