@@ -134,7 +134,7 @@ function callForward<I, O>(
  */
 export function withScope<T>(scope: Partial<Omit<CallContext, "operator">>, fn: () => T): T {
   const outer = storage.getStore();
-  // Not a spread of `outer`: a call's context keeps `signal` behind a getter (see Context).
+  // Not a spread of `outer`: a CallScope keeps `signal` behind a getter, which spreads drop.
   if (outer) return storage.run(deriveContext(outer, scope), fn);
   const cancel = scope.signal ?? scope.cancel;
   return storage.run({ ...ROOT_FIELDS, ...scope, cancel } as CallContext, fn);

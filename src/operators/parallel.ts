@@ -1,6 +1,6 @@
-import { allOrAbort } from "../core/cancel.js";
+import { joinOrAbort } from "../core/cancel.js";
 import { childPath, indexed } from "../core/paths.js";
-import type { CallContext } from "../operator/context.js";
+import type { CallContext, ChildCallOptions } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import type { Lowering, Ref } from "../operator/lowering.js";
 import { mergeObjects, requireRecord } from "../operator/objects.js";
@@ -45,13 +45,25 @@ export class ParallelOperator<
     ctx: CallContext,
   ): Promise<SequenceOutput<AllInputs<Ops>, Ops>> {
     const base = requireRecord(input, "not_an_object", ctx.path, INPUT, this.name);
-    const outputs = await allOrAbort(this.operators.length, ctx.signal, async (i, signal) => {
-      const out = await callOperator(this.operators[i]!, base, { signal });
-      // Checked here, not after the join, so a bad output fails fast like a thrown error.
-      const step = childPath(ctx.path, indexed("operators", i));
-      return requireRecord(out, "step_returned_non_object", step, OUTPUT, this.operators[i]!.name);
-    });
-    return mergeObjects([base, ...outputs]) as SequenceOutput<AllInputs<Ops>, Ops>;
+    // The children's controller, not its signal: Node makes that only when a child reads it.
+    return joinOrAbort(
+      this.operators.length,
+      ctx.cancel ?? ctx.signal,
+      async (i, cancel) => {
+        const options: ChildCallOptions = { cancel };
+        const out = await callOperator(this.operators[i]!, base, options);
+        // Checked here, not after the join, so a bad output fails fast like a thrown error.
+        const step = childPath(ctx.path, indexed("operators", i));
+        return requireRecord(
+          out,
+          "step_returned_non_object",
+          step,
+          OUTPUT,
+          this.operators[i]!.name,
+        );
+      },
+      (outputs) => mergeObjects([base, ...outputs]) as SequenceOutput<AllInputs<Ops>, Ops>,
+    );
   }
 
   lower(b: Lowering, input: Ref): Ref {
