@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { z } from "zod";
+import { LinkedController } from "../src/core/cancel.js";
 import { ValidationError } from "../src/core/errors.js";
 import { ModelOutputError } from "../src/models/errors.js";
 import { LLMOperator } from "../src/models/llm.js";
 import { fillTemplate, templateKeys } from "../src/models/template.js";
+import type { ChildCallOptions } from "../src/operator/context.js";
 import { type FakeServer, registerOpenAI, startFakeOpenAI, userContent } from "./fake-servers.js";
 
 let server: FakeServer;
@@ -71,6 +73,23 @@ test("template: a missing key is a ValidationError naming every missing key, and
     return true;
   });
   assert.equal(server.requests.length, before);
+});
+
+test("template: an aborted call rejects with its reason before the missing key, however the abort reaches it", async () => {
+  const ask = new LLMOperator({ model: `${provider}:gpt-test`, prompt: "{question} {context}" });
+  const reason = new Error("stopped");
+  const caller = new AbortController();
+  caller.abort(reason);
+  // @ts-expect-error context is missing
+  await assert.rejects(ask({ question: "hi" }, { signal: caller.signal }), (err) => err === reason);
+  // What an ensemble or a plan hands its members: its controller, whose signal is not made yet.
+  const controller = new LinkedController();
+  controller.abort(reason);
+  const options: ChildCallOptions = { cancel: controller };
+  await assert.rejects(
+    ask.invokeFrom(undefined, { question: "hi" } as never, options),
+    (err) => err === reason,
+  );
 });
 
 test("template: inherited properties are not template values", () => {

@@ -1,5 +1,5 @@
 import { ValidationError } from "../core/errors.js";
-import type { CallContext, CallOptions } from "../operator/context.js";
+import { type CallContext, type CallOptions, cancelOf } from "../operator/context.js";
 import type { AnyOperator } from "../operator/operator.js";
 
 /**
@@ -34,7 +34,8 @@ export class TemplateReads {
     options: CallOptions | undefined,
   ): ValidationError | undefined {
     if (this.has(input)) return undefined;
-    if ((options?.signal ?? parent?.signal)?.aborted) return undefined;
+    // However the call is cancelled: a signal, or a composite's controller (cancelOf).
+    if (cancelOf(options, parent).aborted) return undefined;
     if (parent?.executor?.accepts(op)) return undefined;
     return this.error(input, path);
   }
