@@ -117,14 +117,9 @@ export class LLMOperator<
     parent: CallContext | undefined,
     options: CallOptions | undefined,
   ): Promise<{ [Q in K]: T }> {
-    const refused = this.reads.refusal(
-      this as unknown as AnyOperator,
-      input,
-      path,
-      parent,
-      options,
+    return this.reads.guard(this as unknown as AnyOperator, input, path, parent, options, () =>
+      super.execute(input, path, parent, options),
     );
-    return refused ? Promise.reject(refused) : super.execute(input, path, parent, options);
   }
 
   async forward(input: TemplateInput<P>, ctx: CallContext): Promise<{ [Q in K]: T }> {

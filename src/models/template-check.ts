@@ -40,6 +40,22 @@ export class TemplateReads {
     return this.error(input, path);
   }
 
+  /**
+   * `run()` (the operator's own `execute`), unless `refusal` says the call is refused: then
+   * that error, as a rejection. What an operator with a template adds to `execute`.
+   */
+  guard<T>(
+    op: AnyOperator,
+    input: unknown,
+    path: string,
+    parent: CallContext | undefined,
+    options: CallOptions | undefined,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const refused = this.refusal(op, input, path, parent, options);
+    return refused ? Promise.reject(refused) : run();
+  }
+
   /** The missing_template_key error for `input`, which lacks at least one key. */
   error(input: unknown, path: string): ValidationError {
     return missingKeyError(

@@ -201,14 +201,9 @@ export class ToolLoopOperator<
     parent: CallContext | undefined,
     options: CallOptions | undefined,
   ): Promise<ToolLoopOutput<K>> {
-    const refused = this.reads.refusal(
-      this as unknown as AnyOperator,
-      input,
-      path,
-      parent,
-      options,
+    return this.reads.guard(this as unknown as AnyOperator, input, path, parent, options, () =>
+      super.execute(input, path, parent, options),
     );
-    return refused ? Promise.reject(refused) : super.execute(input, path, parent, options);
   }
 
   async forward(input: TemplateInput<P>, ctx: CallContext): Promise<ToolLoopOutput<K>> {
