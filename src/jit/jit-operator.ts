@@ -121,12 +121,12 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     }
     const observer = parent?.observer;
     const watched = observer !== undefined && observer.callEvents !== false;
-    if (
+    // Nothing planned and nothing of this call's own to hold (no budget, no per-node debug).
+    const asWritten =
       plan instanceof PassthroughPlan &&
-      !watched &&
       this.options.maxConcurrency === undefined &&
-      debugLevel() < 2
-    ) {
+      debugLevel() < 2;
+    if (asWritten && !watched) {
       // Nothing planned: the original as a child of our caller, with no state of this call's
       // own (the hot path of a dataset run whose items gain nothing from a plan).
       const from = parent?.interceptor ? deriveContext(parent, { interceptor: undefined }) : parent;
@@ -140,11 +140,13 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       );
       return running;
     }
-    return this.runPlan(plan, input, path, parent, signalOf(cancel), startedAt, hitsBefore);
+    const signal = signalOf(cancel);
+    return this.runPlan(plan, asWritten, input, path, parent, signal, startedAt, hitsBefore);
   }
 
   private async runPlan(
     plan: Plan,
+    asWritten: boolean,
     input: I,
     path: string,
     parent: CallContext | undefined,
@@ -153,11 +155,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     hitsBefore: number,
   ): Promise<O> {
     const stats = statsFor(this.target);
-    if (
-      plan instanceof PassthroughPlan &&
-      this.options.maxConcurrency === undefined &&
-      debugLevel() < 2
-    ) {
+    if (asWritten) {
       // Nothing planned, but observers follow calls: they see the jitted call, with the
       // original's under it.
       const observer = parent?.observer;
@@ -200,7 +198,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     // Built from `parent` itself, not from whatever scope is current: a plan or the engine may
     // call us as a child of a context they hold without entering it (invokeFrom).
     const scope: CallContext = new CallScope(
-      parent ? (parent.cancel ?? parent.signal) : signal,
+      parent ? cancelOf(undefined, parent) : signal,
       parent?.path ?? "",
       budget ?? parent?.budget ?? getGlobalBudget(),
       parent?.operator,

@@ -1,5 +1,5 @@
 import { joinOrAbort } from "../core/cancel.js";
-import type { CallContext, ChildCallOptions } from "../operator/context.js";
+import { type CallContext, type ChildCallOptions, cancelOf } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import { ALL as ALL_KEYS, type StepKeys, unionReads } from "../operator/keys.js";
 import type { Lowering, Ref } from "../operator/lowering.js";
@@ -59,7 +59,7 @@ export class EnsembleOperator<I = unknown, R = unknown, O = { responses: R[] }> 
     let options: ChildCallOptions | undefined;
     return joinOrAbort(
       members.length,
-      ctx.cancel ?? ctx.signal,
+      cancelOf(undefined, ctx),
       (i, cancel) => {
         options ??= { cancel };
         return callOperatorFrom(members[i]!, ctx, input, options) as Promise<R>;

@@ -1,6 +1,6 @@
 import { joinOrAbort } from "../core/cancel.js";
 import { childPath, indexed } from "../core/paths.js";
-import type { CallContext, ChildCallOptions } from "../operator/context.js";
+import { type CallContext, type ChildCallOptions, cancelOf } from "../operator/context.js";
 import { combineEffects, type Effects } from "../operator/effects.js";
 import type { Lowering, Ref } from "../operator/lowering.js";
 import { mergeObjects, requireRecord } from "../operator/objects.js";
@@ -48,7 +48,7 @@ export class ParallelOperator<
     // The children's controller, not its signal: Node makes that only when a child reads it.
     return joinOrAbort(
       this.operators.length,
-      ctx.cancel ?? ctx.signal,
+      cancelOf(undefined, ctx),
       async (i, cancel) => {
         const options: ChildCallOptions = { cancel };
         const out = await callOperator(this.operators[i]!, base, options);
