@@ -120,11 +120,11 @@ test("Teola RAG chain: jitted as eager, indexing beside query expansion", async 
   assert.equal(explained.strategy, "enhanced");
   // Indexing and query expansion both hang off the split: neither waits for the other.
   const from = (name: string) =>
-    new RegExp(`= ${name}\\[\\w+\\]( jitted)?\\s+\\S+\\s+← (.*)`).exec(explained.plan)?.[2];
+    new RegExp(`= ${name}\\[\\w+\\]\\s+\\S+\\s+← (\\S+)`).exec(explained.plan)?.[1];
   assert.equal(from("index"), "n0");
   assert.equal(from("expand"), "n0");
   assert.equal(from("retrieve"), "n3");
-  assert.match(explained.plan, /n3 = merge\[glue\]\s+rag\s+← n0→0, n1→1, n2→2/);
+  assert.match(explained.plan, /n3 = merge\[glue\]\s+rag\s+← \{0: n0, 1: n1, 2: n2\}/);
   // The traced modules inside: 4 batch embeddings, and 3 × (embedding + search), per run.
   const totals = getJitStats();
   assert.equal(totals.speculationHits, 3 * (4 + 6));

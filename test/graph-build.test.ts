@@ -226,9 +226,9 @@ test("toString prints one stable line per node with how its input is built", () 
     graph.toString(),
     [
       "graph · 3 nodes · 4 edges",
-      "  a = llm[stochastic] input",
-      "  b = pick[pure] a",
-      '  c = join[pure] {...a, question: b.text, ...b["my key"]}',
+      "  a = llm[stochastic]  ← input",
+      "  b = pick[pure]  ← a",
+      '  c = join[pure]  ← {...a, question: b.text, ...b["my key"]}',
       "  out {c}",
     ].join("\n"),
   );

@@ -139,7 +139,7 @@ test("recursive: nested custom operators are jitted in their own right; recursiv
   assert.deepEqual(await shallow({ q: "1" }), await seq({ q: "1" }));
   assert.match(
     deep.explain().plan,
-    /n1 = two_calls\[effectful\] jitted {2}sequence\/operators\[0\]/,
+    /n1 = two_calls\[effectful\] {2}sequence\/operators\[0\] {2}← n0 {2}· jitted/,
   );
   assert.match(shallow.explain().plan, /n1 = two_calls\[effectful\] {2}sequence\/operators\[0\]/);
   assert.equal(

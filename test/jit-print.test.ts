@@ -44,7 +44,7 @@ test("print: a structural plan, node by node, with its groups", async () => {
       "  n0 = check[glue]  qa  ← input",
       "  n1 = a[pure]  qa/operators[0]  ← n0",
       "  n2 = b[pure]  qa/operators[1]  ← n0",
-      "  n3 = merge[glue]  qa  ← n0→0, n1→1, n2→2",
+      "  n3 = merge[glue]  qa  ← {0: n0, 1: n1, 2: n2}",
       "  n4 = join[pure]  qa/operators[2]  ← n3",
       "  out n4",
       "  3 calls · width 2 · depth 4",

@@ -1,25 +1,66 @@
+import type { AnyOperator } from "../operator/operator.js";
 import type { Graph, GraphEdge } from "./graph.js";
 
 /**
- * The graph as stable text, one line per node in insertion order, each showing how the
- * node's input is built: `input` for a root, a node id when one output passes through, or
- * an object literal for a merge.
+ * What a printed line says of a node beyond its id. A graph's own line is its operator's
+ * name and effects, fed as its edges say; a plan adds where the call is in its target, how
+ * its input is built when edges do not say it, and a note (when it starts, say).
+ */
+export interface NodeText {
+  readonly label: string;
+  readonly tag: string;
+  readonly where?: string;
+  readonly from?: string;
+  readonly note?: string;
+}
+
+/** A printed graph or plan: its first line, what a plan says of each node, its last lines. */
+export interface PrintSpec {
+  readonly title: string;
+  /** A plan's account of a node; the graph's own (name, effects, edges) when absent. */
+  readonly node?: (id: string, operator: AnyOperator) => Partial<NodeText>;
+  /** Lines after the nodes: the output, a summary. */
+  readonly footer?: readonly string[];
+  /** Printed last, one `note:` line each. */
+  readonly notes?: readonly string[];
+}
+
+/**
+ * The one printer of graphs and plans: a title, then one line per node in insertion order,
+ * `id = label[tag]  where  ← input  · note`, then the footer and the notes. The input is
+ * `input` for a root, a node id when one output passes through, or an object literal for a
+ * merge, unless the plan says how it is built.
+ */
+export function printGraph(graph: Graph | undefined, spec: PrintSpec): string {
+  const lines = [spec.title];
+  const inEdges = groupByTarget(graph?.edges ?? []);
+  for (const [id, operator] of graph?.nodes ?? []) {
+    const text = spec.node?.(id, operator);
+    const label = text?.label ?? operator.name;
+    const where = text?.where ? `  ${text.where}` : "";
+    const from = text?.from ?? describeInput(inEdges.get(id) ?? []);
+    const note = text?.note ? `  · ${text.note}` : "";
+    lines.push(`  ${id} = ${label}[${text?.tag ?? operator.effects}]${where}  ← ${from}${note}`);
+  }
+  lines.push(...(spec.footer ?? []));
+  for (const note of spec.notes ?? []) lines.push(`  note: ${note}`);
+  return lines.join("\n");
+}
+
+/**
+ * The graph as stable text (through the one printer).
  *
  * @example
  * graph · 3 nodes · 2 edges
- *   a = Llm[stochastic] input
- *   b = Judge[pure] {...a, question: a.text}
+ *   a = Llm[stochastic]  ← input
+ *   b = Judge[pure]  ← {...a, question: a.text}
  *   out {b}
  */
 export function graphToString(graph: Graph): string {
-  const lines = [`graph · ${graph.nodes.size} nodes · ${graph.edges.length} edges`];
-  const inEdges = groupByTarget(graph.edges);
-  for (const [id, operator] of graph.nodes) {
-    const source = describeInput(inEdges.get(id) ?? []);
-    lines.push(`  ${id} = ${operator.name}[${operator.effects}] ${source}`);
-  }
-  lines.push(`  out {${graph.sinks().join(", ")}}`);
-  return lines.join("\n");
+  return printGraph(graph, {
+    title: `graph · ${graph.nodes.size} nodes · ${graph.edges.length} edges`,
+    footer: [`  out {${graph.sinks().join(", ")}}`],
+  });
 }
 
 function describeInput(edges: readonly GraphEdge[]): string {
@@ -41,10 +82,12 @@ function keyAccess(key: string): string {
   return IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
+const INDEX = /^(0|[1-9]\d*)$/;
+
 function keyName(key: string): string {
   // A bare or quoted __proto__ in a literal would set the prototype; the engine defines a key.
   if (key === "__proto__") return '["__proto__"]';
-  return IDENTIFIER.test(key) ? key : JSON.stringify(key);
+  return IDENTIFIER.test(key) || INDEX.test(key) ? key : JSON.stringify(key);
 }
 
 /**

@@ -3,12 +3,12 @@ import { InlineOperator } from "../engine/inline.js";
 import { type RunObserver, runGraph } from "../engine/ready-queue.js";
 import type { NodeInvoker } from "../engine/run-options.js";
 import type { Graph } from "../graph/graph.js";
+import { printGraph } from "../graph/render.js";
 import type { ChildCallOptions } from "../operator/context.js";
 import { type AnyOperator, callOperatorFrom } from "../operator/operator.js";
 import { IN, type NodeMeta, type PlanBuilder, precedesInOrder } from "./builder.js";
 import type { Plan } from "./plan.js";
 import { callPlanned } from "./planned-call.js";
-import { parallelGroups, renderPlan } from "./render-plan.js";
 import { type RunEnv, runWithEnv } from "./run-env.js";
 
 /** A plan that is a dataflow graph, run on the engine's ready queue. */
@@ -99,11 +99,39 @@ export class GraphPlan implements Plan {
 
   private labelCache: Map<string, string> | undefined;
 
+  /** Groups of plan calls that can run at the same time (waves with more than one call). */
   parallelGroups(): string[][] {
-    return parallelGroups(this);
+    return this.graph
+      .waves()
+      .map((wave) => wave.filter((id) => this.labels.has(id)).map((id) => this.labels.get(id)!))
+      .filter((group) => group.length > 1);
   }
 
+  /** One line per node (`n2 = llm[stochastic]  qa/vote/operators[1]  ← n0`), the output, the shape. */
   toString(): string {
-    return renderPlan(this);
+    const meta = this.meta;
+    const width = Math.max(
+      0,
+      ...this.graph.waves().map((w) => w.filter((id) => this.labels.has(id)).length),
+    );
+    return printGraph(this.graph, {
+      title: `plan ${this.strategy} for ${this.target.name}`,
+      node: (id) => {
+        const node = meta.get(id)!;
+        const tag = node.kind === "glue" ? "glue" : node.effects;
+        const where = this.target.name + node.rel;
+        return {
+          label: node.label,
+          tag,
+          where,
+          ...(node.kind === "nested" ? { note: "jitted" } : {}),
+        };
+      },
+      footer: [
+        `  out ${this.output === IN ? "input" : this.output}`,
+        `  ${this.labels.size} calls · width ${width} · depth ${this.graph.waves().length}`,
+      ],
+      notes: this.notes,
+    });
   }
 }

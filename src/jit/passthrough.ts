@@ -1,3 +1,4 @@
+import { printGraph } from "../graph/render.js";
 import { type AnyOperator, callOperator } from "../operator/operator.js";
 import type { Plan } from "./plan.js";
 
@@ -17,11 +18,10 @@ export class PassthroughPlan implements Plan {
   }
 
   toString(): string {
-    const lines = [
-      `plan passthrough for ${this.target.name}`,
-      `  call ${this.target.name} as written`,
-    ];
-    for (const note of this.notes) lines.push(`  note: ${note}`);
-    return lines.join("\n");
+    return printGraph(undefined, {
+      title: `plan passthrough for ${this.target.name}`,
+      footer: [`  call ${this.target.name} as written`],
+      notes: this.notes,
+    });
   }
 }

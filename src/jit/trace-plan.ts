@@ -1,5 +1,6 @@
 import { named } from "../core/paths.js";
 import { Graph } from "../graph/graph.js";
+import { printGraph } from "../graph/render.js";
 import {
   type CallContext,
   currentContext,
@@ -260,19 +261,20 @@ export class TracePlan implements Plan {
 
   toString(): string {
     const stage = this.passthrough ? "passthrough" : (this.life?.state ?? "untraced");
-    const lines = [`plan trace for ${this.target.name} · ${stage}`];
-    this.calls.forEach((call, k) => {
-      const early = !startsEarly(call, k, this.target, this.disabled)
-        ? "as called"
-        : call.constant && !this.confirmed.has(k)
-          ? "early once a run confirms its constants"
-          : "early";
-      const from = call.derivation ? formatDerivation(call.derivation) : "(not derivable)";
-      lines.push(
-        `  c${k} = ${call.operator.name}[${call.effects}]  ${call.site}  ← ${from}  · ${early}`,
-      );
+    return printGraph(this.graph, {
+      title: `plan trace for ${this.target.name} · ${stage}`,
+      node: (id) => {
+        const k = Number(id.slice(1));
+        const call = this.calls[k]!;
+        const note = !startsEarly(call, k, this.target, this.disabled)
+          ? "as called"
+          : call.constant && !this.confirmed.has(k)
+            ? "early once a run confirms its constants"
+            : "early";
+        const from = call.derivation ? formatDerivation(call.derivation) : "(not derivable)";
+        return { tag: call.effects, where: call.site, from, note };
+      },
+      notes: this.notes,
     });
-    for (const note of this.notes) lines.push(`  note: ${note}`);
-    return lines.join("\n");
   }
 }
