@@ -20,7 +20,14 @@ import {
 import { type ChildResult, RESULT_PREFIX } from "./measure.js";
 import { summarize } from "./summary.js";
 import { renderTable } from "./table.js";
-import { checkTargets, type Facts, infoLines, type Row, type TargetResult } from "./targets.js";
+import {
+  checkTargets,
+  comparedPair,
+  type Facts,
+  infoLines,
+  type Row,
+  type TargetResult,
+} from "./targets.js";
 import type { WorkloadSpec } from "./workload.js";
 import {
   isWorkloadName,
@@ -84,6 +91,19 @@ function mergeFacts(all: readonly Facts[]): Facts {
     }
   }
   return merged;
+}
+
+/** Two processes' runs of one contender as one measurement (variant by variant). */
+function mergeResults(a: ChildResult, b: ChildResult): ChildResult {
+  if (a.status !== "ok") return a;
+  if (b.status !== "ok") return b;
+  const variants = a.variants.map((v, i) => ({
+    ...v,
+    runs: [...v.runs, ...(b.variants[i]?.runs ?? [])],
+  }));
+  const mismatches = [...a.mismatches, ...b.mismatches];
+  if (a.digest !== b.digest) mismatches.push("its second process returned other outputs");
+  return { ...a, variants, mismatches };
 }
 
 function toRow(contender: ContenderName, result: ChildResult): Row {
@@ -152,16 +172,25 @@ const report: (Pick<
 })[] = [];
 for (const workload of workloads) {
   const spec = WORKLOADS[workload] as unknown as WorkloadSpec<unknown, unknown, unknown>;
-  const rows: Row[] = [];
-  for (const contender of contenders) {
-    const entry: ContenderEntry = CONTENDERS[contender];
-    if (entry.only && !entry.only.includes(workload)) continue;
+  const results = new Map<ContenderName, ChildResult>();
+  const measure = async (contender: ContenderName) => {
     const t0 = performance.now();
     const result = await runChild(workload, contender);
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     process.stderr.write(`· ${workload} / ${contender}: ${seconds} s\n`);
-    rows.push(toRow(contender, result));
-  }
+    const earlier = results.get(contender);
+    results.set(contender, earlier ? mergeResults(earlier, result) : result);
+  };
+  const ran = contenders.filter((c) => {
+    const entry: ContenderEntry = CONTENDERS[c];
+    return !entry.only || entry.only.includes(workload);
+  });
+  for (const contender of ran) await measure(contender);
+  // A pair compared with each other runs again in the other order, each in a second process:
+  // drift of the machine over the run then weighs on both alike.
+  const pair = comparedPair(workload);
+  if (pair.every((c) => ran.includes(c))) for (const c of [...pair].reverse()) await measure(c);
+  const rows: Row[] = ran.map((c) => toRow(c, results.get(c)!));
   const targets = contenders.includes("ember-xcs") ? checkTargets(workload, rows) : [];
   const index = WORKLOAD_NAMES.indexOf(workload) + 1;
   const info = infoLines(workload, rows);

@@ -31,6 +31,8 @@ export interface RowSummary {
   cpuUsPerCall: number;
   correct: boolean;
   runs: number;
+  /** Every measured run's time, in order. */
+  runsMs: number[];
 }
 
 /** Median as in bench/harness.ts: the upper middle element. */
@@ -75,5 +77,6 @@ export function summarize(m: Measurement): RowSummary {
     cpuUsPerCall: median(runs.map((r) => r.cpuUsPerCall)),
     correct: m.mismatches.length === 0 && runs.every((r) => r.correct),
     runs: runs.length,
+    runsMs: runs.map((r) => r.ms),
   };
 }
