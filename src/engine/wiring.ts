@@ -100,14 +100,23 @@ export function buildInput(
 ): unknown {
   if (node.source === "input") return graphInput;
   if (node.source === "pass") return outputs[node.inEdges[0]!.from];
-  // Spread into fresh objects: a "__proto__" key, whether merged or as `toKey`, becomes an
-  // own data property and never reaches a prototype.
+  // A "__proto__" key, whether merged or as `toKey`, becomes an own data property and never
+  // reaches a prototype: records are spread, and a `toKey` is defined, not assigned, when it
+  // is that key. Other keys are set on the one fresh object (a spread per edge made a merge
+  // of n keyed edges cost n objects and n²/2 copies).
   let merged: PlainObject = {};
   for (const edge of node.inEdges) {
     const output = outputs[edge.from];
     const value = edge.fromKey === undefined ? output : readKey(output, edge, node, nodes);
-    if (edge.toKey !== undefined) {
-      merged = { ...merged, [edge.toKey]: value };
+    if (edge.toKey === "__proto__") {
+      Object.defineProperty(merged, edge.toKey, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else if (edge.toKey !== undefined) {
+      merged[edge.toKey] = value;
     } else if (isRecord(value)) {
       merged = { ...merged, ...value };
     } else {
