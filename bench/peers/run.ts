@@ -189,7 +189,10 @@ for (const workload of workloads) {
   // A pair compared with each other runs again in the other order, each in a second process:
   // drift of the machine over the run then weighs on both alike.
   const pair = comparedPair(workload);
-  if (pair.every((c) => ran.includes(c))) for (const c of [...pair].reverse()) await measure(c);
+  if (pair.every((c) => ran.includes(c))) {
+    const firstOrder = ran.filter((c) => pair.includes(c));
+    for (const c of firstOrder.reverse()) await measure(c);
+  }
   const rows: Row[] = ran.map((c) => toRow(c, results.get(c)!));
   const targets = contenders.includes("ember-xcs") ? checkTargets(workload, rows) : [];
   const index = WORKLOAD_NAMES.indexOf(workload) + 1;
