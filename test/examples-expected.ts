@@ -12,11 +12,8 @@ function readmeBlock(intro: string): RegExp {
     join(dirname(new URL(import.meta.url).pathname), "..", "README.md"),
     "utf8",
   );
-  const after = readme.slice(readme.indexOf(intro));
-  const block = after.slice(
-    after.indexOf("```\n") + 4,
-    after.indexOf("\n```", after.indexOf("```\n") + 4),
-  );
+  const start = readme.indexOf("```\n", readme.indexOf(intro)) + 4;
+  const block = readme.slice(start, readme.indexOf("\n```", start));
   return new RegExp(block.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
 }
 

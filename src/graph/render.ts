@@ -9,9 +9,9 @@ import type { Graph, GraphEdge } from "./graph.js";
 export interface NodeText {
   readonly label: string;
   readonly tag: string;
-  readonly where?: string;
-  readonly from?: string;
-  readonly note?: string;
+  readonly where?: string | undefined;
+  readonly from?: string | undefined;
+  readonly note?: string | undefined;
 }
 
 /** A printed graph or plan: its first line, what a plan says of each node, its last lines. */

@@ -97,7 +97,7 @@ export class EnhancedPlan implements Plan {
 
   toString(): string {
     if (!this.compiled) return `plan enhanced for ${this.request.target.name} · not traced yet`;
-    const lines = [this.compiled.toString().replace("plan structural", "plan enhanced")];
+    const lines = [this.compiled.toString("enhanced")];
     for (const [step, keys] of this.recorded) {
       lines.push(
         `  guard ${step.name}: reads ${formatKeys(keys.reads)} writes ${formatKeys(keys.writes)}`,

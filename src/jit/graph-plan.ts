@@ -107,29 +107,28 @@ export class GraphPlan implements Plan {
       .filter((group) => group.length > 1);
   }
 
-  /** One line per node (`n2 = llm[stochastic]  qa/vote/operators[1]  ← n0`), the output, the shape. */
-  toString(): string {
+  /**
+   * One line per node (`n2 = llm[stochastic]  qa/vote/operators[1]  ← n0`), the output, the
+   * shape. `strategy`: the name to print, when this plan is another strategy's inner plan.
+   */
+  toString(strategy = this.strategy): string {
     const meta = this.meta;
-    const width = Math.max(
-      0,
-      ...this.graph.waves().map((w) => w.filter((id) => this.labels.has(id)).length),
-    );
+    const waves = this.graph.waves();
+    const width = Math.max(0, ...waves.map((w) => w.filter((id) => this.labels.has(id)).length));
     return printGraph(this.graph, {
-      title: `plan ${this.strategy} for ${this.target.name}`,
+      title: `plan ${strategy} for ${this.target.name}`,
       node: (id) => {
         const node = meta.get(id)!;
-        const tag = node.kind === "glue" ? "glue" : node.effects;
-        const where = this.target.name + node.rel;
         return {
           label: node.label,
-          tag,
-          where,
-          ...(node.kind === "nested" ? { note: "jitted" } : {}),
+          tag: node.kind === "glue" ? "glue" : node.effects,
+          where: this.target.name + node.rel,
+          note: node.kind === "nested" ? "jitted" : undefined,
         };
       },
       footer: [
         `  out ${this.output === IN ? "input" : this.output}`,
-        `  ${this.labels.size} calls · width ${width} · depth ${this.graph.waves().length}`,
+        `  ${this.labels.size} calls · width ${width} · depth ${waves.length}`,
       ],
       notes: this.notes,
     });
