@@ -49,9 +49,11 @@ const ask = (op: AnyOperator, id: number, signal?: AbortSignal) =>
 test("distributed: the cluster-wide budget holds across workers (peak in flight at the provider ≤ cap)", {
   skip,
 }, async () => {
-  const c = await cluster(30);
+  // Two slots each: one worker alone cannot fill the cap, so both take jobs (with four each,
+  // one worker could take all 24 under load, and the test would check one worker's limit).
+  const c = await cluster(30, {}, 2);
   try {
-    // 2 workers × 4 slots could put 8 requests in flight; the queue's global concurrency caps them.
+    // 2 workers × 2 slots could put 4 requests in flight; the queue's global concurrency caps them.
     const cap = 3;
     await withBullMQ(
       { redis: c.redis.url, operators: c.ask, limits: { maxConcurrency: cap } },

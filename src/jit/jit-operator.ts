@@ -17,12 +17,13 @@ import { Memo } from "./memo.js";
 import { optionsKey, type ResolvedOptions } from "./options.js";
 import { PassthroughPlan } from "./passthrough.js";
 import type { Plan } from "./plan.js";
+import type { CacheEntry } from "./plan-cache.js";
 import { statsFor } from "./registry.js";
 import type { RunEnv } from "./run-env.js";
 import { peekRunEnv } from "./run-env.js";
 import { type Selection, selectStrategy, strategyByName } from "./select.js";
 import { signatureOf } from "./signature.js";
-import type { JitStats } from "./stats.js";
+import type { JitStats, StatsRecorder } from "./stats.js";
 import type { Strategy } from "./strategy.js";
 
 /**
@@ -97,6 +98,44 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
   }
 
   /**
+   * A call of a plan that runs its target as written, with nobody intercepting or following
+   * calls, skips the lookup (and the path an operator call computes): the cached entry,
+   * still held by the cache, is the plan any input gets. Everything else goes through
+   * `execute`.
+   */
+  override invokeFrom(
+    parent: CallContext | undefined,
+    input: I,
+    options?: CallOptions,
+  ): Promise<O> {
+    const entry = this.reusable;
+    // An aborted call, or one printed per node, is rare: execute() handles it as it would.
+    if (
+      entry === undefined ||
+      parent?.interceptor !== undefined ||
+      watches(parent) ||
+      debugLevel() >= 2 ||
+      cancelOf(options, parent).aborted
+    ) {
+      return super.invokeFrom(parent, input, options);
+    }
+    if (!this.options.cache.refresh(entry)) {
+      // Evicted or cleared: the lookup counts the miss and compiles again.
+      this.reusable = undefined;
+      return super.invokeFrom(parent, input, options);
+    }
+    const stats = statsFor(this.target);
+    stats.cacheHit();
+    return this.runAsWritten(parent, input, options, stats, performance.now());
+  }
+
+  /**
+   * The entry of a passthrough plan that fits every input (no budget of its own, not keyed by
+   * shape, not recompiled per call), once one has been looked up or compiled.
+   */
+  private reusable: CacheEntry | undefined;
+
+  /**
    * Not `async`: a jitted call that runs its target as written (a passthrough plan, nobody
    * watching calls) adds one reaction to the target's promise, no promise chain of its own.
    */
@@ -119,29 +158,37 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       if (!cancel.aborted) stats.executed(performance.now() - startedAt);
       return Promise.reject(err);
     }
-    const observer = parent?.observer;
-    const watched = observer !== undefined && observer.callEvents !== false;
     // Nothing planned and nothing of this call's own to hold (no budget, no per-node debug).
     const asWritten =
       plan instanceof PassthroughPlan &&
       this.options.maxConcurrency === undefined &&
       debugLevel() < 2;
-    if (asWritten && !watched) {
-      // Nothing planned: the original as a child of our caller, with no state of this call's
-      // own (the hot path of a dataset run whose items gain nothing from a plan).
+    if (asWritten && !watches(parent)) {
+      // The original as a child of our caller, with no state of this call's own (the hot path
+      // of a dataset run whose items gain nothing from a plan).
       const from = parent?.interceptor ? deriveContext(parent, { interceptor: undefined }) : parent;
       const options: ChildCallOptions = { cancel };
-      const running = callOperatorFrom(this.target, from, input, options) as Promise<O>;
-      // Inline callbacks, not a named const: under tsx (esbuild keepNames) a named closure
-      // costs a defineProperty per call.
-      running.then(
-        () => stats.executed(performance.now() - startedAt),
-        () => stats.executed(performance.now() - startedAt),
-      );
-      return running;
+      return this.runAsWritten(from, input, options, stats, startedAt);
     }
     const signal = signalOf(cancel);
     return this.runPlan(plan, asWritten, input, path, parent, signal, startedAt, hitsBefore);
+  }
+
+  private runAsWritten(
+    from: CallContext | undefined,
+    input: I,
+    options: CallOptions | undefined,
+    stats: StatsRecorder,
+    startedAt: number,
+  ): Promise<O> {
+    const running = callOperatorFrom(this.target, from, input, options) as Promise<O>;
+    // Inline callbacks, not a named const: under tsx (esbuild keepNames) a named closure
+    // costs a defineProperty per call.
+    running.then(
+      () => stats.executed(performance.now() - startedAt),
+      () => stats.executed(performance.now() - startedAt),
+    );
+    return running;
   }
 
   private async runPlan(
@@ -252,17 +299,28 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const key = this.cacheKey(strategy, input);
     const cache = this.options.cache;
     if (!this.options.forceTrace) {
-      const cached = cache.get(this.target, key);
+      const cached = cache.entry(this.target, key);
       if (cached) {
         stats.cacheHit();
-        this.lastPlan = cached;
-        return cached;
+        this.lastPlan = cached.plan;
+        this.keep(cached, strategy);
+        return cached.plan;
       }
     }
     stats.cacheMiss();
     const plan = this.compile();
-    cache.set(this.target, key, plan);
+    this.keep(cache.set(this.target, key, plan), strategy);
     return plan;
+  }
+
+  /** Keeps a passthrough plan's entry for calls to reuse without a lookup (see invokeFrom). */
+  private keep(entry: CacheEntry, strategy: Strategy | { name: string }): void {
+    const fits =
+      entry.plan instanceof PassthroughPlan &&
+      this.options.maxConcurrency === undefined &&
+      !this.options.forceTrace &&
+      !isShapeSensitive(strategy);
+    this.reusable = fits ? entry : undefined;
   }
 
   private compile(): Plan {
@@ -298,8 +356,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
   private keyStrategy: Strategy | { name: string } | undefined;
 
   private shapeSensitive(): boolean {
-    const strategy = this.resolveStrategy();
-    return (strategy as { shapeSensitive?: boolean }).shapeSensitive === true;
+    return isShapeSensitive(this.resolveStrategy());
   }
 
   private get target(): AnyOperator {
@@ -320,6 +377,16 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     const s = this.selection;
     return `auto → ${s.selected}: ${s.reason}`;
   }
+}
+
+function isShapeSensitive(strategy: Strategy | { name: string }): boolean {
+  return (strategy as { shapeSensitive?: boolean }).shapeSensitive === true;
+}
+
+/** Whether observers follow the calls made under `parent` (they must see the jitted call). */
+function watches(parent: CallContext | undefined): boolean {
+  const observer = parent?.observer;
+  return observer !== undefined && observer.callEvents !== false;
 }
 
 /** The pseudo-strategy of targets with nothing to gain (one object, so keys can be cached). */

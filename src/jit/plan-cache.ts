@@ -2,9 +2,19 @@ import { LRUCache } from "lru-cache";
 import { OptionError } from "../core/errors.js";
 import type { Plan } from "./plan.js";
 
+/** Where an entry sits in the LRU: weak, so the LRU alone keeps no operator alive. */
 interface Slot {
   readonly target: WeakRef<object>;
   readonly key: string;
+}
+
+/** One cached plan. `live` turns false once the cache lets it go (evicted, replaced, cleared). */
+export interface CacheEntry {
+  readonly plan: Plan;
+  /** Its id in the LRU (built once, not per lookup). */
+  readonly id: string;
+  readonly slot: Slot;
+  live: boolean;
 }
 
 /**
@@ -14,8 +24,7 @@ interface Slot {
  */
 export class JitCache {
   readonly maxEntries: number;
-  /** Each plan with its slot id in the LRU (built once, not per lookup). */
-  private readonly byTarget = new WeakMap<object, Map<string, { plan: Plan; slot: string }>>();
+  private readonly byTarget = new WeakMap<object, Map<string, CacheEntry>>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 0;
   private readonly order: LRUCache<string, Slot>;
@@ -34,26 +43,51 @@ export class JitCache {
     this.maxEntries = max;
     this.order = new LRUCache<string, Slot>({
       max,
-      dispose: (slot) => this.byTarget.get(slot.target.deref() ?? {})?.delete(slot.key),
+      dispose: (slot) => {
+        const plans = this.byTarget.get(slot.target.deref() ?? {});
+        const entry = plans?.get(slot.key);
+        // A slot replaced by set() belongs to an entry the map no longer holds.
+        if (entry?.slot !== slot) return;
+        entry.live = false;
+        plans!.delete(slot.key);
+      },
     });
   }
 
   get(target: object, key: string): Plan | undefined {
-    const entry = this.byTarget.get(target)?.get(key);
-    if (!entry) return undefined;
-    this.order.get(entry.slot);
-    return entry.plan;
+    return this.entry(target, key)?.plan;
   }
 
-  set(target: object, key: string, plan: Plan): void {
+  /** The entry under `key`, marked as just used. */
+  entry(target: object, key: string): CacheEntry | undefined {
+    const entry = this.byTarget.get(target)?.get(key);
+    if (entry) this.order.get(entry.id);
+    return entry;
+  }
+
+  /**
+   * Marks an entry a caller kept as just used, as a lookup would, or says it is gone: what
+   * lets a jitted call reuse its plan without building a key.
+   */
+  refresh(entry: CacheEntry): boolean {
+    if (!entry.live) return false;
+    this.order.get(entry.id);
+    return true;
+  }
+
+  set(target: object, key: string, plan: Plan): CacheEntry {
     let plans = this.byTarget.get(target);
     if (!plans) {
       plans = new Map();
       this.byTarget.set(target, plans);
     }
-    const slot = this.slotId(target, key);
-    plans.set(key, { plan, slot });
-    this.order.set(slot, { target: new WeakRef(target), key });
+    const previous = plans.get(key);
+    if (previous) previous.live = false;
+    const slot: Slot = { target: new WeakRef(target), key };
+    const entry: CacheEntry = { plan, id: this.slotId(target, key), slot, live: true };
+    plans.set(key, entry);
+    this.order.set(entry.id, slot);
+    return entry;
   }
 
   delete(target: object, key: string): void {
