@@ -204,7 +204,7 @@ for (const workload of workloads) {
 
 const totalS = (performance.now() - started) / 1000;
 const missed = report.flatMap((w) =>
-  w.targets.filter((t) => !t.met).map((t) => `${w.id}: ${t.description}`),
+  w.targets.filter((t) => !t.met && !t.unchecked).map((t) => `${w.id}: ${t.description}`),
 );
 const verdict = !contenders.includes("ember-xcs")
   ? "ember-xcs not run"

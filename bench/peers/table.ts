@@ -97,8 +97,13 @@ export function renderTable(
     ...info.map((i) => `- ${i}`),
     ...targets.map(
       (t) =>
-        `- target (ember-xcs): ${t.description}: ${t.value} — ${t.met ? "met" : "**MISSED**"}${t.why ? ` (${t.why})` : ""}`,
+        `- target (ember-xcs): ${t.description}: ${t.value} — ${verdictOf(t)}${t.why ? ` (${t.why})` : ""}`,
     ),
   ];
   return out.join("\n");
+}
+
+function verdictOf(t: TargetResult): string {
+  if (t.unchecked) return `not checked (${t.unchecked})`;
+  return t.met ? "met" : "**MISSED**";
 }
