@@ -81,9 +81,9 @@ export function checkTargets(workload: WorkloadName, rows: readonly Row[]): Targ
       const lcel = by("lcel")?.summary?.overheadPerNodeMs;
       const graph = by("langgraph")?.summary?.overheadPerNodeMs;
       const mine = s.overheadPerNodeMs;
-      for (const [peer, theirs, factor] of [
-        ["LCEL", lcel, 10],
-        ["LangGraph StateGraph", graph, 100],
+      for (const [peer, contender, theirs, factor] of [
+        ["LCEL", "lcel", lcel, 10],
+        ["LangGraph StateGraph", "langgraph", graph, 100],
       ] as const) {
         results.push({
           description: `overhead per step ≤ ${peer}'s / ${factor}`,
@@ -92,9 +92,7 @@ export function checkTargets(workload: WorkloadName, rows: readonly Row[]): Targ
               ? `${us(mine)} (no ${peer} figure)`
               : `${us(mine)} vs ${us(theirs)} / ${factor} = ${us(theirs / factor)}`,
           met: theirs !== undefined && mine <= theirs / factor,
-          ...(theirs === undefined
-            ? { unchecked: needs(peer === "LCEL" ? "lcel" : "langgraph") }
-            : {}),
+          ...(theirs === undefined ? { unchecked: needs(contender) } : {}),
         });
       }
       break;

@@ -109,19 +109,16 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
     options?: CallOptions,
   ): Promise<O> {
     const entry = this.reusable;
-    // An aborted call, or one printed per node, is rare: execute() handles it as it would.
+    // An aborted call, or one printed per node, is rare: execute() handles it as it would. An
+    // entry the cache let go (evicted, cleared) is looked up there: a miss, compiled again.
     if (
       entry === undefined ||
       parent?.interceptor !== undefined ||
       watches(parent) ||
       debugLevel() >= 2 ||
-      cancelOf(options, parent).aborted
+      cancelOf(options, parent).aborted ||
+      !this.options.cache.refresh(entry)
     ) {
-      return super.invokeFrom(parent, input, options);
-    }
-    if (!this.options.cache.refresh(entry)) {
-      // Evicted or cleared: the lookup counts the miss and compiles again.
-      this.reusable = undefined;
       return super.invokeFrom(parent, input, options);
     }
     const stats = statsFor(this.target);
@@ -159,10 +156,7 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
       return Promise.reject(err);
     }
     // Nothing planned and nothing of this call's own to hold (no budget, no per-node debug).
-    const asWritten =
-      plan instanceof PassthroughPlan &&
-      this.options.maxConcurrency === undefined &&
-      debugLevel() < 2;
+    const asWritten = this.runsAsWritten(plan) && debugLevel() < 2;
     if (asWritten && !watches(parent)) {
       // The original as a child of our caller, with no state of this call's own (the hot path
       // of a dataset run whose items gain nothing from a plan).
@@ -316,11 +310,13 @@ export class JitOperator<I = unknown, O = unknown> extends Operator<I, O> {
   /** Keeps a passthrough plan's entry for calls to reuse without a lookup (see invokeFrom). */
   private keep(entry: CacheEntry, strategy: Strategy | { name: string }): void {
     const fits =
-      entry.plan instanceof PassthroughPlan &&
-      this.options.maxConcurrency === undefined &&
-      !this.options.forceTrace &&
-      !isShapeSensitive(strategy);
+      this.runsAsWritten(entry.plan) && !this.options.forceTrace && !isShapeSensitive(strategy);
     this.reusable = fits ? entry : undefined;
+  }
+
+  /** A plan with nothing planned, and no budget of this operator's own to hold around it. */
+  private runsAsWritten(plan: Plan): boolean {
+    return plan instanceof PassthroughPlan && this.options.maxConcurrency === undefined;
   }
 
   private compile(): Plan {
