@@ -11,6 +11,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { contender } from "./contenders/promise.js";
 import { SimMeter } from "./sim-llm.js";
+import { median } from "./summary.js";
 import { dataset2k } from "./workloads-dataset.js";
 
 const rounds = Number(process.argv[2] ?? 12);
@@ -40,7 +41,6 @@ for (let r = 0; r < rounds; r++) {
 }
 store.disable();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const off = median(cpu.off);
 const on = median(cpu.on);
 console.log(`hand-written dataset-2k, ${rounds} rounds each, CPU µs per model call (median):`);

@@ -43,12 +43,9 @@ function grant(waiter: SlotWaiter): void {
   granting = true;
   try {
     waiter.granted();
-    for (let i = 0; i < grantedCount; i++) {
-      const next = granted[i]!;
-      granted[i] = undefined;
-      next.granted();
-    }
+    for (let i = 0; i < grantedCount; i++) granted[i]!.granted();
   } finally {
+    // Emptied here only: no reference to a started waiter stays behind.
     for (let i = 0; i < grantedCount; i++) granted[i] = undefined;
     grantedCount = 0;
     granting = false;
